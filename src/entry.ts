@@ -1,0 +1,56 @@
+// The process binding of the multi-call entry: the only place that reads process.argv/env, installs
+// process-wide signal handling and calls process.exit. The .cjs bundles, the per-utility bundles and
+// the single executable all start here.
+import { dispatch } from './core/dispatch.js';
+import type { Command, Deps } from './core/command.js';
+import { installShutdown } from './core/shutdown.js';
+import { createRequire } from 'node:module';
+
+declare const __LUXOPS_VERSION__: string | undefined;
+export const VERSION: string = typeof __LUXOPS_VERSION__ === 'string' ? __LUXOPS_VERSION__ : '0.0.0-dev';
+
+function detectSea(): boolean {
+  try {
+    // node:sea exists on Node >= 20.12; absent or false everywhere but the single executable
+    const req = createRequire(process.execPath);
+    const sea = req('node:sea') as { isSea?: () => boolean };
+    return Boolean(sea.isSea?.());
+  } catch {
+    return false;
+  }
+}
+
+/** Run the dispatcher for this process and exit with its code. */
+export function runEntry(commands: readonly Command[], fixed?: string): void {
+  const isSea = detectSea();
+  // SEA: argv = [exe, exe, ...args] and argv0 keeps the name we were invoked as (a symlink name).
+  // Script: argv = [node, script, ...args]; argv[1] keeps the symlink path as typed.
+  const invokedAs = isSea ? process.argv0 : (process.argv[1] ?? 'luxops');
+  const args = process.argv.slice(2);
+  const makeDeps = (cmd: Command | undefined): Deps => {
+    const shutdown = cmd && !cmd.handlesSignals
+      ? installShutdown(process, (code) => process.exit(code))
+      : { signal: new AbortController().signal, dispose() {} };
+    return {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal: shutdown.signal,
+      signals: process,
+      pid: process.pid,
+      execPath: process.execPath,
+      isSea,
+      prog: 'luxops',
+    };
+  };
+  dispatch({ invokedAs, args, env: process.env, commands, version: VERSION, fixed, makeDeps }).then(
+    (code) => {
+      process.exitCode = code;
+      // servers and timers are closed by the commands; exit explicitly so a stray handle cannot hang a pod
+      setImmediate(() => process.exit(code));
+    },
+    (e: unknown) => {
+      process.stderr.write(`luxops: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,4 +1,9 @@
 // Utility name -> command. The order here is the order of `luxops --help`.
+// build.mjs reads the `import { xyzCommand } from './dir/file.js'` lines to make one bundle per
+// utility (dist/bin/xyz.cjs), so keep one import per line in exactly that form.
 import type { Command } from './core/command.js';
+// -- imports (one line per command) --
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [
+  // -- commands (one line per command) --
+];

@@ -68,9 +68,12 @@ export function envName(def: OptionDef): string | undefined {
   return def.env ?? `LUXOPS_${def.name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-/** Re-export a table under a prefix (startup's `--rlp-*` reuses rlp-import's table, not a copy). */
+/**
+ * Re-export a table under a prefix (startup's `--rlp-*` reuses rlp-import's table, not a copy).
+ * `required` is dropped: the embedding command decides when the group is in use.
+ */
 export function prefixOptions<T extends readonly OptionDef[]>(table: T, prefix: string): OptionDef[] {
-  return table.map((d) => ({
+  return table.map(({ required: _required, ...d }) => ({
     ...d,
     name: `${prefix}${d.name}`,
     env: d.env === false ? false : `LUXOPS_${`${prefix}${d.name}`.toUpperCase().replace(/-/g, '_')}`,

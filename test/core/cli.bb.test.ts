@@ -1,0 +1,95 @@
+// Black-box tests of the built executables: the .cjs bundle under node, and the single executable
+// run with an empty environment (no Node.js on PATH), plus symlink dispatch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, symlinkSync, statSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
+
+const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+const variants = [
+  { label: 'cjs', run: (args: string[], env: Record<string, string> = {}) => runBin(process.execPath, [BINARIES.cjs, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }) },
+  // the single executable must run where the only runtime is glibc: empty env, PATH without node
+  { label: 'sea', run: (args: string[], env: Record<string, string> = {}) => runBin(BINARIES.sea, args, { env: { PATH: '/nonexistent', ...env } }) },
+];
+const minimal = ['--base-url', 'http://127.0.0.1:1/exports', '--file', 'lux.rlp'];
+
+test('artifacts: shebang bundle 0755, per-utility bundles, SEA, SHA256SUMS', () => {
+  const cjs = readFileSync(BINARIES.cjs, 'utf8');
+  assert.ok(cjs.startsWith('#!/usr/bin/env node\n'));
+  assert.equal(statSync(BINARIES.cjs).mode & 0o777, 0o755);
+  assert.equal(statSync(BINARIES.sea).mode & 0o777, 0o755);
+  const sums = readFileSync(join(ROOT, 'dist/SHA256SUMS'), 'utf8');
+  for (const f of ['luxops', 'luxops.cjs', 'bin/rlp-import.cjs']) assert.match(sums, new RegExp(`^[0-9a-f]{64}  ${f.replace('.', '\\.')}$`, 'm'));
+  assert.ok(existsSync(join(ROOT, 'dist/bin/rlp-import.cjs')));
+});
+
+for (const v of variants) {
+  test(`${v.label}: --version and --help`, async () => {
+    const r = await v.run(['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${version}\n`);
+    assert.equal(r.stderr, '');
+    const h = await v.run(['--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /^Commands:$/m);
+    assert.match(h.stdout, /^ {2}rlp-import\s+\S/m);
+  });
+
+  test(`${v.label}: command --help lists flags with env twins and defaults`, async () => {
+    const r = await v.run(['rlp-import', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /--concurrency N\s+.*\[env LUXOPS_CONCURRENCY; default 4\]/);
+  });
+
+  test(`${v.label}: unknown command and unknown flag exit 2 with a one-line error`, async () => {
+    const a = await v.run(['frobnicate']);
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /^luxops: unknown command "frobnicate"\nTry 'luxops --help' or 'luxops <command> --help'\n$/);
+    const b = await v.run(['rlp-import', '--frob']);
+    assert.equal(b.code, 2);
+    assert.equal(b.stderr, "luxops rlp-import: unknown flag --frob\nTry 'luxops rlp-import --help'\n");
+  });
+
+  test(`${v.label}: bad flag value names the flag; env twin beats default; flag beats env`, async () => {
+    const bad = await v.run(['rlp-import', ...minimal, '--concurrency', 'lots']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^luxops rlp-import: invalid value for --concurrency: "lots", expected an integer between 1 and 64\n/);
+    const badEnv = await v.run(['rlp-import', ...minimal], { LUXOPS_TIMEOUT: 'forever' });
+    assert.equal(badEnv.code, 2);
+    assert.match(badEnv.stderr, /invalid value for LUXOPS_TIMEOUT \(--timeout\): "forever"/);
+    const env = await v.run(['rlp-import', ...minimal, '--check'], { LUXOPS_CONCURRENCY: '9' });
+    assert.equal(env.code, 0, env.stderr);
+    assert.equal(JSON.parse(env.stdout).config.concurrency, 9);
+    const flag = await v.run(['rlp-import', ...minimal, '--check', '--concurrency', '2'], { LUXOPS_CONCURRENCY: '9' });
+    assert.equal(JSON.parse(flag.stdout).config.concurrency, 2);
+    const dflt = await v.run(['rlp-import', ...minimal, '--check']);
+    assert.equal(JSON.parse(dflt.stdout).config.concurrency, 4);
+  });
+
+  test(`${v.label}: a symlink named like a command runs it (longest suffix)`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luxops-link-'));
+    const link = join(dir, 'lux-rlp-import');
+    symlinkSync(v.label === 'sea' ? BINARIES.sea : BINARIES.cjs, link);
+    const r = v.label === 'sea'
+      ? await runBin(link, ['--help'], { env: { PATH: '/nonexistent' } })
+      : await runBin(process.execPath, [link, '--help'], { env: { PATH: process.env.PATH ?? '' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: luxops rlp-import /);
+  });
+}
+
+test('./dist/luxops.cjs runs directly through its shebang', async () => {
+  const r = await runBin(BINARIES.cjs, ['--version']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, `${version}\n`);
+});
+
+test('per-utility bundle takes the same flags', async () => {
+  const r = await runBin(process.execPath, [join(ROOT, 'dist/bin/rlp-import.cjs'), ...minimal, '--check', '--concurrency', '3']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).config.concurrency, 3);
+  const h = await runBin(process.execPath, [join(ROOT, 'dist/bin/rlp-import.cjs'), '--help']);
+  assert.match(h.stdout, /^Usage: luxops rlp-import /);
+});

@@ -28,7 +28,7 @@ function utilities() {
   const src = readFileSync(join(root, 'src/registry.ts'), 'utf8');
   const out = [];
   // convention: `import { keyUploaderCommand } from './key-downloader/uploader-command.js'` -> key-uploader
-  for (const m of src.matchAll(/import \{ (\w+)Command \} from '\.\/([\w\/-]+)\.js'/g)) {
+  for (const m of src.matchAll(/^import \{ (\w+)Command \} from '\.\/([\w\/-]+)\.js';$/gm)) {
     out.push({ symbol: `${m[1]}Command`, path: m[2], name: m[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) });
   }
   return out;

@@ -40,6 +40,7 @@ export function runEntry(commands: readonly Command[], fixed?: string): void {
       execPath: process.execPath,
       isSea,
       prog: 'luxops',
+      commandNames: commands.map((c) => c.name),
     };
   };
   dispatch({ invokedAs, args, env: process.env, commands, version: VERSION, fixed, makeDeps }).then(

@@ -3,7 +3,9 @@
 // utility (dist/bin/xyz.cjs), so keep one import per line in exactly that form.
 import type { Command } from './core/command.js';
 // -- imports (one line per command) --
+import { installCommand } from './install/command.js';
 
 export const commands: readonly Command[] = [
   // -- commands (one line per command) --
+  installCommand,
 ];

@@ -31,6 +31,8 @@ export interface Deps {
   isSea: boolean;
   /** program name for messages ("luxops") */
   prog: string;
+  /** names of every command this executable serves (the entry binds the registry's; `install` links them) */
+  commandNames?: readonly string[];
   /** a logger to use instead of creating one (tests) */
   log?: Logger;
   now?: () => number;

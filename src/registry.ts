@@ -3,9 +3,17 @@
 // utility (dist/bin/xyz.cjs), so keep one import per line in exactly that form.
 import type { Command } from './core/command.js';
 // -- imports (one line per command) --
+import { keyDownloaderCommand } from './key-downloader/command.js';
+import { signerDownloaderCommand } from './signer-downloader/command.js';
+import { keyUploaderCommand } from './key-downloader/uploader-command.js';
+import { faucetCommand } from './faucet/command.js';
 import { installCommand } from './install/command.js';
 
 export const commands: readonly Command[] = [
   // -- commands (one line per command) --
+  keyDownloaderCommand,
+  signerDownloaderCommand,
+  keyUploaderCommand,
+  faucetCommand,
   installCommand,
 ];

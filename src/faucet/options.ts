@@ -2,11 +2,14 @@
 import type { OptionDef, ConfigOf } from '../core/options.js';
 
 export const DEFAULT_RPC_URL = 'http://127.0.0.1:9630/ext/bc/C/rpc';
+export const DEFAULT_LISTEN = '0.0.0.0:8080';
+export const DEV_LISTEN = '127.0.0.1:8080';
 
 /** Flags of `luxops faucet`. Keys never come from a flag value: only from files or LUXOPS_FAUCET_KEY. */
 export const faucetOptions = [
-  { name: 'listen', type: 'hostport', default: '0.0.0.0:8080', help: 'address the HTTP server binds (--dev: 127.0.0.1:8080)' },
-  { name: 'rpc-url', type: 'list', default: DEFAULT_RPC_URL, metavar: 'URL', help: 'EVM JSON-RPC endpoint; repeat for fallbacks, tried in order' },
+  // no table defaults for these two: --dev needs to know whether they were given
+  { name: 'listen', type: 'hostport', help: `address the HTTP server binds (default ${DEFAULT_LISTEN}; --dev: ${DEV_LISTEN})` },
+  { name: 'rpc-url', type: 'list', metavar: 'URL', help: `EVM JSON-RPC endpoint; repeat for fallbacks, tried in order (default ${DEFAULT_RPC_URL}; --dev: a local anvil)` },
   { name: 'chain-id', type: 'int', min: 1, help: 'expected chain id; an RPC answering another eth_chainId is not used' },
   { name: 'key-file', type: 'string', metavar: 'PATH', help: 'file holding one hex secp256k1 private key (0x optional)' },
   { name: 'keys-file', type: 'string', metavar: 'PATH', help: 'YAML list `- key: <hex>` (avalanche-ops format); keys are used round-robin' },

@@ -1,0 +1,52 @@
+// Reading and parsing a /drip body: at most 1 KiB (413 beyond, without buffering the rest), JSON
+// `{"address":..}` or form-encoded `address=..` (the page's form), anything else 400.
+import type { IncomingMessage } from 'node:http';
+
+export const MAX_BODY_BYTES = 1024;
+
+export type BodyResult = { ok: true; address: unknown } | { ok: false; status: number; error: string };
+
+/** Read up to MAX_BODY_BYTES; resolves undefined when the body is larger. */
+export function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Parse the body per its content type into the requested address. */
+export function parseDripBody(contentType: string | undefined, body: Buffer): BodyResult {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const text = body.toString('utf8');
+  if (type === 'application/json') {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return { ok: false, status: 400, error: 'bad JSON body' };
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, status: 400, error: 'expected a JSON object {"address":"0x..."}' };
+    return { ok: true, address: (doc as Record<string, unknown>).address };
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    return { ok: true, address: new URLSearchParams(text).get('address') ?? undefined };
+  }
+  return { ok: false, status: 400, error: 'unsupported content type: send application/json or application/x-www-form-urlencoded' };
+}

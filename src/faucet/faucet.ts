@@ -1,0 +1,161 @@
+// The drip decision, independent of HTTP: validate the address, hold rate-limit slots, check the
+// balance, pick a key round-robin, send, and only then charge the limits. Every outcome comes back
+// as a status + JSON body the server writes as is.
+import type { Logger } from '../core/log.js';
+import { JsonRpcError } from '../core/http.js';
+import { errorMessage } from '../core/errors.js';
+import { checkAddress } from './address.js';
+import { ipBucket } from './client-ip.js';
+import type { ChainState } from './chain-state.js';
+import type { DripLimits } from './rate-limiter.js';
+import type { KeySender, Sent } from './key-sender.js';
+import { NoRpcError } from './rpc-pool.js';
+import type { RpcPool } from './rpc-pool.js';
+import type { Metrics } from './metrics.js';
+import { formatTokens } from './values.js';
+
+export interface DripAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export interface FaucetParts {
+  chain: ChainState;
+  pool: RpcPool;
+  senders: KeySender[];
+  limits: DripLimits;
+  metrics: Metrics;
+  log: Logger;
+  now: () => number;
+  amountWei: bigint;
+  minBalanceWei: bigint;
+  wait: 'accepted' | 'receipt';
+  receiptTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+const INSUFFICIENT = /insufficient funds|exceeds balance/i;
+
+export class Faucet {
+  private rr = 0;
+  constructor(readonly p: FaucetParts) {}
+
+  /** The amount one drip needs on a key's balance. */
+  private needed(): bigint {
+    return this.p.minBalanceWei + this.p.amountWei + this.p.chain.transferFee();
+  }
+
+  /** Next key (round-robin) whose balance covers a drip, or undefined. */
+  private pickSender(): KeySender | undefined {
+    const n = this.p.senders.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.rr + k) % n;
+      const bal = this.p.chain.accounts[i]!.balance;
+      if (bal !== undefined && bal >= this.needed()) {
+        this.rr = (i + 1) % n;
+        return this.p.senders[i];
+      }
+    }
+    return undefined;
+  }
+
+  /** Health: ok when an RPC answered and some key covers a drip. */
+  async health(): Promise<DripAnswer> {
+    const { chain, pool } = this.p;
+    await chain.ensureFresh();
+    const body: Record<string, unknown> = {
+      status: 'ok',
+      chainId: chain.chainId ?? null,
+      address: this.p.senders[0]!.address,
+      balance: chain.totalBalance().toString(),
+      rpc: pool.status(),
+    };
+    if (this.p.senders.length > 1) body.accounts = chain.accounts.map((a) => ({ address: a.address, balance: (a.balance ?? 0n).toString() }));
+    if (chain.error !== undefined) return { status: 503, body: { ...body, status: 'unavailable', reason: `no RPC answered: ${chain.error}` } };
+    if (!chain.accounts.some((a) => (a.balance ?? 0n) >= this.needed())) {
+      return { status: 503, body: { ...body, status: 'unavailable', reason: `faucet balance too low: need ${formatTokens(this.needed())} on one key` } };
+    }
+    return { status: 200, body };
+  }
+
+  /** Handle one drip for `rawAddress` requested from `ip`. */
+  async drip(rawAddress: unknown, ip: string): Promise<DripAnswer> {
+    const m = this.p.metrics;
+    const addr = checkAddress(rawAddress);
+    if (!addr.ok) {
+      m.drip('invalid');
+      return { status: 400, body: { error: addr.error } };
+    }
+    const res = this.p.limits.reserve(ipBucket(ip), addr.address.toLowerCase(), this.p.now());
+    if (!res.ok) {
+      m.drip('limited');
+      const who = res.limit === 'ip' ? 'this IP' : 'this address';
+      return { status: 429, body: { error: `rate limited: ${who} already received a drip; retry in ${res.retryAfterS}s`, retryAfterS: res.retryAfterS }, headers: { 'retry-after': String(res.retryAfterS) } };
+    }
+    let sent: Sent | undefined;
+    let held: { account: { balance: bigint | undefined }; cost: bigint } | undefined;
+    try {
+      await this.p.chain.ensureFresh();
+      if (this.p.chain.error !== undefined || this.p.chain.chainId === undefined || !this.p.chain.fees) {
+        m.drip('unavailable');
+        return { status: 503, body: { error: `faucet unavailable: no RPC answered (${this.p.chain.error})` } };
+      }
+      const sender = this.pickSender();
+      if (!sender) {
+        m.drip('unavailable');
+        return { status: 503, body: { error: 'faucet unavailable: balance too low' } };
+      }
+      // spend the balance up front so concurrent drips cannot overdraw the key; given back on failure
+      const account = this.p.chain.accounts[this.p.senders.indexOf(sender)]!;
+      held = { account, cost: this.p.amountWei + this.p.chain.transferFee() };
+      account.balance = (account.balance ?? 0n) - held.cost;
+      sent = await sender.send({ to: addr.address, value: this.p.amountWei, fees: this.p.chain.fees, chainId: this.p.chain.chainId });
+      res.commit(this.p.now());
+      m.drip('sent');
+      this.p.log.info({ to: addr.address, txHash: sent.hash, nonce: sent.nonce, from: sent.from, ip }, 'drip sent');
+    } catch (e) {
+      res.release();
+      if (held) held.account.balance = (held.account.balance ?? 0n) + held.cost;
+      return this.failure(e);
+    }
+    if (this.p.wait === 'receipt') {
+      const failed = await this.waitReceipt(sent.hash);
+      if (failed) return { status: 504, body: { error: failed, txHash: sent.hash } };
+    }
+    return { status: 200, body: { txHash: sent.hash, address: addr.address, amount: this.p.amountWei.toString() } };
+  }
+
+  private failure(e: unknown): DripAnswer {
+    const m = this.p.metrics;
+    if (e instanceof NoRpcError) {
+      m.drip('unavailable');
+      return { status: 503, body: { error: `faucet unavailable: ${e.message}` } };
+    }
+    if (e instanceof JsonRpcError) {
+      const insufficient = INSUFFICIENT.test(e.rpcMessage);
+      m.drip(insufficient ? 'unavailable' : 'rejected');
+      this.p.log.warn({ code: e.code, rpcCode: e.rpcCode }, `node rejected the drip: ${e.rpcMessage}`);
+      if (insufficient) void this.p.chain.refresh();
+      return { status: insufficient ? 503 : 502, body: { error: `${insufficient ? 'faucet unavailable' : 'node rejected the transaction'}: ${e.rpcMessage}` } };
+    }
+    m.drip('error');
+    this.p.log.error({ code: 'E_DRIP_FAILED' }, `drip failed: ${errorMessage(e)}`);
+    return { status: 500, body: { error: 'drip failed' } };
+  }
+
+  /** Poll for the receipt (--wait receipt); returns an error text, or undefined once mined with status 1. */
+  private async waitReceipt(hash: string): Promise<string | undefined> {
+    const deadline = this.p.now() + this.p.receiptTimeoutMs;
+    while (this.p.now() < deadline && !this.p.signal.aborted) {
+      try {
+        const r = await this.p.pool.call<{ status?: string } | null>('eth_getTransactionReceipt', [hash]);
+        if (r) return r.status === '0x1' || r.status === undefined ? undefined : 'transaction reverted';
+      } catch {
+        // transient: keep polling until the deadline
+      }
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    return 'transaction accepted but not mined in time';
+  }
+}

@@ -1,0 +1,111 @@
+// Assemble and start a faucet from resolved settings: RPC pool, chain cache, one sender per key,
+// limits (restored from --state-file), HTTP server. Returns a handle whose close() stops taking
+// requests, lets in-flight ones finish (bounded), and flushes the state file.
+import type { AddressInfo } from 'node:net';
+import type { PrivateKeyAccount } from 'viem/accounts';
+import type { Logger } from '../core/log.js';
+import { LuxopsError } from '../core/errors.js';
+import type { HostPort } from '../core/options.js';
+import { RpcPool } from './rpc-pool.js';
+import { ChainState } from './chain-state.js';
+import { KeySender } from './key-sender.js';
+import { DripLimits, LimitTable } from './rate-limiter.js';
+import type { LimitSpec } from './values.js';
+import { formatTokens } from './values.js';
+import { StateWriter, loadState } from './state-file.js';
+import { Metrics } from './metrics.js';
+import { Faucet } from './faucet.js';
+import { createFaucetServer } from './server.js';
+
+export interface FaucetSettings {
+  listen: HostPort;
+  rpcUrls: readonly string[];
+  chainId?: number | undefined;
+  accounts: readonly PrivateKeyAccount[];
+  amountWei: bigint;
+  minBalanceWei: bigint;
+  ipLimit: LimitSpec;
+  addressLimit: LimitSpec;
+  limitMaxEntries: number;
+  trustProxy: number;
+  wait: 'accepted' | 'receipt';
+  receiptTimeoutMs: number;
+  stateFile?: string | undefined;
+  refreshIntervalMs: number;
+  requestTimeoutMs: number;
+  rpcTimeoutMs: number;
+  log: Logger;
+  now: () => number;
+  signal: AbortSignal;
+}
+
+export interface RunningFaucet {
+  readonly url: string;
+  readonly port: number;
+  readonly faucet: Faucet;
+  readonly metrics: Metrics;
+  readonly senders: readonly KeySender[];
+  close(): Promise<void>;
+}
+
+/** Start serving; throws LuxopsError on a chain id mismatch, unreadable state file or busy port. */
+export async function startFaucet(s: FaucetSettings): Promise<RunningFaucet> {
+  const pool = new RpcPool(s.rpcUrls, s.chainId, s.rpcTimeoutMs);
+  const accounts = s.accounts.map((a) => ({ address: a.address, balance: undefined as bigint | undefined }));
+  const chain = new ChainState(pool, accounts, s.refreshIntervalMs, s.now);
+  const metrics = new Metrics();
+  let writer: StateWriter | undefined;
+  const limits = new DripLimits(new LimitTable(s.ipLimit, s.limitMaxEntries), new LimitTable(s.addressLimit, s.limitMaxEntries), () => writer?.markDirty());
+  if (s.stateFile) {
+    const restored = await loadState(s.stateFile, limits, s.now());
+    writer = new StateWriter(s.stateFile, limits, s.now, s.log);
+    s.log.info({ path: s.stateFile, entries: restored }, 'rate-limit state loaded');
+  }
+
+  await chain.refresh();
+  const mismatch = pool.chainMismatch();
+  if (mismatch && chain.chainId === undefined) {
+    throw new LuxopsError('E_CHAIN_ID_MISMATCH', `--chain-id ${s.chainId}: ${mismatch.url} is on ${mismatch.error}`);
+  }
+  if (chain.error !== undefined) s.log.warn({ code: 'E_NO_RPC', rpc: pool.status() }, `no RPC answered yet; serving 503 until one does: ${chain.error}`);
+
+  const senders = s.accounts.map((a) => new KeySender(a, pool));
+  const faucet = new Faucet({
+    chain, pool, senders, limits, metrics, log: s.log, now: s.now, amountWei: s.amountWei, minBalanceWei: s.minBalanceWei,
+    wait: s.wait, receiptTimeoutMs: s.receiptTimeoutMs, signal: s.signal,
+  });
+  const server = createFaucetServer({
+    faucet, metrics, trustProxy: s.trustProxy, requestTimeoutMs: s.requestTimeoutMs, log: s.log,
+    page: { amount: formatTokens(s.amountWei), faucetAddress: senders[0]!.address, chainId: chain.chainId ?? s.chainId },
+    gauges: () => ({
+      accounts: senders.map((snd, i) => ({ address: snd.address, balanceWei: accounts[i]!.balance, inFlight: snd.inFlight, nextNonce: snd.nextNonce })),
+      rpc: pool.status(),
+      limitEntries: { ip: limits.ip.size, address: limits.address.size },
+    }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new LuxopsError('E_LISTEN', `--listen ${s.listen.host}:${s.listen.port}: cannot listen (${e.code ?? e.message})`, { cause: e })),
+    );
+    server.listen(s.listen.port, s.listen.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = s.listen.host.includes(':') ? `[${s.listen.host}]` : s.listen.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  s.log.info({ url, port, chain: chain.chainId ?? null, addresses: senders.map((x) => x.address), amount: formatTokens(s.amountWei), rpc: pool.status().map((r) => r.url) }, 'faucet listening');
+
+  return {
+    url, port, faucet, metrics, senders,
+    async close() {
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), 5000);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await writer?.flush();
+    },
+  };
+}

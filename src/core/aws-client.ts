@@ -1,0 +1,66 @@
+// What every AWS SDK client here is built with: region from the flag, optional S3/KMS-compatible
+// endpoint, credentials from the SDK default chain (env, web identity / IRSA, profile, instance
+// metadata), one attempt per SDK call (our own withRetry counts and logs retries) and a per-request
+// timeout. The env the command was given is read for static credentials first, so in-process tests
+// and the real binary resolve them the same way without touching process.env.
+import { isAbortError } from './errors.js';
+
+export interface AwsClientOptions {
+  region: string;
+  endpoint?: string | undefined;
+  profile?: string | undefined;
+  requestTimeoutMs: number;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Client config shared by S3Client and KMSClient. */
+export function awsClientConfig(o: AwsClientOptions): Record<string, unknown> {
+  const cfg: Record<string, unknown> = {
+    region: o.region,
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: o.requestTimeoutMs, connectionTimeout: Math.min(o.requestTimeoutMs, 10_000) },
+  };
+  if (o.endpoint) cfg.endpoint = o.endpoint;
+  if (o.profile) cfg.profile = o.profile;
+  const id = o.env.AWS_ACCESS_KEY_ID;
+  const secret = o.env.AWS_SECRET_ACCESS_KEY;
+  if (id && secret) {
+    cfg.credentials = { accessKeyId: id, secretAccessKey: secret, ...(o.env.AWS_SESSION_TOKEN ? { sessionToken: o.env.AWS_SESSION_TOKEN } : {}) };
+  }
+  return cfg;
+}
+
+/** The facts of an SDK error we classify on. */
+export interface AwsErrorFacts {
+  name: string;
+  status: number | undefined;
+  code: string | undefined;
+  message: string;
+}
+
+/** Pull name, HTTP status and errno code out of whatever the SDK threw. */
+export function awsErrorFacts(e: unknown): AwsErrorFacts {
+  const err = (e ?? {}) as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } };
+  return {
+    name: err.Code ?? err.name ?? 'Error',
+    status: err.$metadata?.httpStatusCode ?? err.$response?.statusCode,
+    code: err.code,
+    message: String(err.message ?? e).split('\n')[0] ?? '',
+  };
+}
+
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException', 'Throttling', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded',
+  'SlowDown', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'InternalError', 'InternalFailure',
+  'ServiceUnavailable', 'KMSInternalException', 'DependencyTimeoutException', 'KeyUnavailableException',
+]);
+const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+
+/** True for failures worth retrying: throttling, 5xx, timeouts, connection errors. Never an abort. */
+export function isAwsTransient(e: unknown): boolean {
+  if (isAbortError(e)) return false;
+  const f = awsErrorFacts(e);
+  if (TRANSIENT_NAMES.has(f.name)) return true;
+  if (f.status !== undefined && (f.status >= 500 || f.status === 429 || f.status === 408)) return true;
+  return f.code !== undefined && TRANSIENT_ERRNO.has(f.code);
+}

@@ -1,0 +1,51 @@
+// The one interface the downloader reads through, so http(s) and s3 objects share all the
+// resume/retry/assembly logic. `sourceFor` picks the implementation from the URL scheme.
+import type { Logger } from 'pino';
+import { createHttpSource } from './http-source.js';
+import { createS3Source } from './s3-source.js';
+
+/** What a HEAD says about an object. */
+export interface RemoteObject {
+  /** bytes; undefined when the server sends no Content-Length */
+  readonly size: number | undefined;
+  readonly acceptRanges: boolean;
+  readonly etag?: string;
+}
+
+/** A GET in flight: the body starts at byte `from` of the object (0 when a Range was ignored). */
+export interface RemoteBody {
+  readonly from: number;
+  /** bytes the server says the body has */
+  readonly length: number | undefined;
+  readonly body: AsyncIterable<Uint8Array> & { destroy?: (e?: Error) => unknown };
+}
+
+/** Objects addressed by name under one base (URL prefix or bucket/prefix). */
+export interface ObjectSource {
+  /** the object's full URL, for messages and logs */
+  describe(name: string): string;
+  /** undefined when the object does not exist (404) */
+  head(name: string, signal: AbortSignal): Promise<RemoteObject | undefined>;
+  /** read from byte `start` to the end */
+  get(name: string, start: number, signal: AbortSignal): Promise<RemoteBody>;
+  close(): Promise<void>;
+}
+
+export interface SourceOptions {
+  readonly s3Endpoint?: string | undefined;
+  readonly s3Region?: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log?: Logger;
+}
+
+/** The source for a base URL: `s3://bucket/prefix` or `http(s)://host/path`. */
+export function sourceFor(baseUrl: string, opts: SourceOptions): ObjectSource {
+  if (baseUrl.startsWith('s3://')) return createS3Source(baseUrl, opts);
+  return createHttpSource(baseUrl);
+}
+
+/** Split a URL into its directory base and last path segment (`restore-snapshot --url`). */
+export function splitObjectUrl(url: string): { base: string; name: string } {
+  const cut = url.lastIndexOf('/');
+  return { base: url.slice(0, cut), name: url.slice(cut + 1) };
+}

@@ -1,0 +1,189 @@
+// Reads the output's contiguous downloaded prefix as it grows (from the page cache, while later
+// parts are still downloading) and feeds it to the sha256 digests and the RLP scanner, so that when
+// the last byte lands, verification is nearly done instead of being a second full pass.
+import type { FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import type { Gunzip } from 'node:zlib';
+import { once } from 'node:events';
+import { RlpBlockScanner, RlpScanError } from './rlp-scan.js';
+import type { RlpScanResult } from './rlp-scan.js';
+
+/** A part's span in the output (offset known once the parts before it are sized). */
+export interface PartSpan {
+  readonly name: string;
+  offset: number | undefined;
+  size: number | undefined;
+}
+
+export interface VerifierOptions {
+  readonly fh: FileHandle;
+  readonly spans: readonly PartSpan[];
+  /** run the RLP scan */
+  readonly scan: boolean;
+  /** the file is gzip: scan through a streaming gunzip */
+  readonly gzip: boolean;
+  /** compute the whole file's sha256 */
+  readonly hashWhole: boolean;
+  /** part indexes whose own sha256 is needed */
+  readonly hashParts: ReadonlySet<number>;
+}
+
+/** A structural problem, located in the output and in the part that holds it. */
+export class ValidationFailure extends Error {
+  constructor(
+    readonly offset: number,
+    readonly part: string | undefined,
+    readonly reason: string,
+    readonly compressedOffset?: number,
+  ) {
+    super(reason);
+  }
+}
+
+export interface VerifyResult {
+  readonly sha256: string | undefined;
+  readonly partSha256: ReadonlyMap<number, string>;
+  readonly scan: RlpScanResult | undefined;
+}
+
+const READ_SIZE = 4 << 20;
+
+/** Incremental verifier: call `advance(frontier)` as data lands, `finish(total)` at the end. */
+export class PrefixVerifier {
+  private pos = 0;
+  private target = 0;
+  private running: Promise<void> | undefined;
+  private failure: unknown;
+  private readonly whole: Hash | undefined;
+  private readonly partHash = new Map<number, Hash>();
+  private readonly scanner: RlpBlockScanner | undefined;
+  private readonly gunzip: Gunzip | undefined;
+  /** called once when the scan finds a problem (the downloader aborts early) */
+  onFailure: ((e: unknown) => void) | undefined;
+
+  constructor(private readonly o: VerifierOptions) {
+    this.whole = o.hashWhole ? createHash('sha256') : undefined;
+    for (const i of o.hashParts) this.partHash.set(i, createHash('sha256'));
+    this.scanner = o.scan ? new RlpBlockScanner() : undefined;
+    if (this.scanner && o.gzip) {
+      const scanner = this.scanner;
+      this.gunzip = createGunzip({ chunkSize: 1 << 20 });
+      this.gunzip.on('data', (d: Buffer) => {
+        try {
+          scanner.push(d);
+        } catch (e) {
+          this.fail(e);
+          this.gunzip!.destroy();
+        }
+      });
+      this.gunzip.on('error', (e) => this.fail(e));
+    }
+  }
+
+  /** True when nothing needs the bytes (download-only with --no-validate and no checksums). */
+  get idle(): boolean {
+    return !this.whole && this.partHash.size === 0 && !this.scanner;
+  }
+
+  /** The contiguous prefix [0, frontier) is on disk. */
+  advance(frontier: number): void {
+    if (this.idle || frontier <= this.target) return;
+    this.target = frontier;
+    this.running ??= this.loop().finally(() => (this.running = undefined));
+  }
+
+  /** Read to `total`, then finalize digests and the scan; throws ValidationFailure. */
+  async finish(total: number): Promise<VerifyResult> {
+    this.advance(total);
+    while (this.running) await this.running;
+    this.rethrow();
+    let scan: RlpScanResult | undefined;
+    if (this.gunzip) {
+      this.gunzip.end();
+      if (!this.gunzip.destroyed) await once(this.gunzip, 'end').catch((e: unknown) => this.fail(e));
+      this.rethrow();
+    }
+    if (this.scanner) {
+      try {
+        scan = this.scanner.finish();
+      } catch (e) {
+        this.fail(e);
+        this.rethrow();
+      }
+    }
+    const partSha256 = new Map<number, string>();
+    for (const [i, h] of this.partHash) partSha256.set(i, h.digest('hex'));
+    return { sha256: this.whole?.digest('hex'), partSha256, scan };
+  }
+
+  private rethrow(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private fail(e: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = this.locate(e);
+    this.onFailure?.(this.failure);
+  }
+
+  /** Turn a scanner/gunzip error into a ValidationFailure naming the part. */
+  private locate(e: unknown): ValidationFailure {
+    if (this.gunzip) {
+      const off = e instanceof RlpScanError ? e.offset : this.scanner?.blocks ?? 0;
+      const reason = e instanceof RlpScanError ? e.message : `gzip: ${(e as Error).message}`;
+      return new ValidationFailure(e instanceof RlpScanError ? off : -1, this.partAt(this.pos), reason, this.pos);
+    }
+    const off = e instanceof RlpScanError ? e.offset : this.pos;
+    return new ValidationFailure(off, this.partAt(off), (e as Error).message);
+  }
+
+  /** The part holding output byte `off`. */
+  partAt(off: number): string | undefined {
+    for (const s of this.o.spans) {
+      if (s.offset === undefined || s.size === undefined) return s.name;
+      if (off < s.offset + s.size) return s.name;
+    }
+    return this.o.spans.at(-1)?.name;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.pos < this.target && this.failure === undefined) {
+      const len = Math.min(READ_SIZE, this.target - this.pos);
+      const buf = Buffer.allocUnsafe(len);
+      const { bytesRead } = await this.o.fh.read(buf, 0, len, this.pos);
+      if (bytesRead === 0) break;
+      await this.feed(bytesRead === len ? buf : buf.subarray(0, bytesRead));
+      this.pos += bytesRead;
+    }
+  }
+
+  private async feed(buf: Buffer): Promise<void> {
+    this.whole?.update(buf);
+    if (this.partHash.size > 0) this.feedParts(buf);
+    if (this.gunzip) {
+      const gz = this.gunzip;
+      // a scan failure destroys the gunzip from inside write(): then 'close' comes instead of 'drain'
+      if (!gz.destroyed && !gz.write(buf) && !gz.destroyed) await Promise.race([once(gz, 'drain'), once(gz, 'close')]).catch(() => undefined);
+    } else if (this.scanner) {
+      try {
+        this.scanner.push(buf);
+      } catch (e) {
+        this.fail(e);
+      }
+    }
+  }
+
+  private feedParts(buf: Buffer): void {
+    const start = this.pos;
+    const end = start + buf.length;
+    this.o.spans.forEach((s, i) => {
+      const h = this.partHash.get(i);
+      if (!h || s.offset === undefined || s.size === undefined) return;
+      const a = Math.max(start, s.offset);
+      const b = Math.min(end, s.offset + s.size);
+      if (a < b) h.update(buf.subarray(a - start, b - start));
+    });
+  }
+}

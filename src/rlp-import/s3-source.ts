@@ -1,0 +1,78 @@
+// Objects in S3 or an S3-compatible store (`s3://bucket/prefix/name`), read with HeadObject and
+// ranged GetObject. Credentials come from the env the command was given (AWS_ACCESS_KEY_ID...) and
+// otherwise from the SDK's default chain (IRSA web identity, instance profile).
+import { S3Client, HeadObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { HttpNetworkError, HttpStatusError } from '../core/http.js';
+import { LuxopsError } from '../core/errors.js';
+import type { ObjectSource, RemoteBody, RemoteObject, SourceOptions } from './object-source.js';
+
+/** Parse `s3://bucket/prefix` into bucket and key prefix (no trailing slash). */
+export function parseS3Url(url: string): { bucket: string; prefix: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m || !m[1]) throw new LuxopsError('E_BAD_S3_URL', `not an s3://bucket/prefix URL: ${url}`, { exitCode: 2 });
+  return { bucket: m[1], prefix: m[2]!.replace(/\/+$/, '') };
+}
+
+interface S3Failure {
+  name?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function statusOf(e: unknown): number | undefined {
+  return (e as S3Failure)?.$metadata?.httpStatusCode;
+}
+
+/** Map an SDK failure to our HTTP error classes so retry rules stay the same as for http(s). */
+function mapError(e: unknown, method: string, url: string, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason ?? e;
+  const status = statusOf(e);
+  if (status !== undefined) return new HttpStatusError(method, url, status, (e as S3Failure).name ?? '');
+  return new HttpNetworkError(method, url, e, false);
+}
+
+/** An ObjectSource over one bucket/prefix. */
+export function createS3Source(baseUrl: string, opts: SourceOptions): ObjectSource {
+  const { bucket, prefix } = parseS3Url(baseUrl);
+  const env = opts.env;
+  const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+    : undefined;
+  const client = new S3Client({
+    region: opts.s3Region ?? env.AWS_REGION ?? 'us-east-1',
+    ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, forcePathStyle: true } : {}),
+    ...(credentials ? { credentials } : {}),
+    // the downloader owns retries (it resumes from the last written byte)
+    maxAttempts: 1,
+  });
+  const keyOf = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const urlOf = (name: string) => `s3://${bucket}/${keyOf(name)}`;
+
+  return {
+    describe: urlOf,
+    async head(name, signal): Promise<RemoteObject | undefined> {
+      try {
+        const r = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(name) }), { abortSignal: signal });
+        return { size: r.ContentLength, acceptRanges: true, ...(r.ETag ? { etag: r.ETag } : {}) };
+      } catch (e) {
+        if (statusOf(e) === 404) return undefined;
+        throw mapError(e, 'HEAD', urlOf(name), signal);
+      }
+    },
+    async get(name, start, signal): Promise<RemoteBody> {
+      try {
+        const r = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: keyOf(name), ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }),
+          { abortSignal: signal },
+        );
+        const m = /^bytes (\d+)-/.exec(r.ContentRange ?? '');
+        const from = start > 0 && m ? Number(m[1]) : 0;
+        return { from, length: r.ContentLength, body: r.Body as unknown as RemoteBody['body'] };
+      } catch (e) {
+        throw mapError(e, 'GET', urlOf(name), signal);
+      }
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+}

@@ -3,6 +3,7 @@
 // utility (dist/bin/xyz.cjs), so keep one import per line in exactly that form.
 import type { Command } from './core/command.js';
 // -- imports (one line per command) --
+import { startupCommand } from './startup/command.js';
 import { rlpImportCommand } from './rlp-import/command.js';
 import { keyDownloaderCommand } from './key-downloader/command.js';
 import { signerDownloaderCommand } from './signer-downloader/command.js';
@@ -12,6 +13,7 @@ import { installCommand } from './install/command.js';
 
 export const commands: readonly Command[] = [
   // -- commands (one line per command) --
+  startupCommand,
   rlpImportCommand,
   keyDownloaderCommand,
   signerDownloaderCommand,

@@ -1,0 +1,119 @@
+// `luxops startup`: the container entrypoint of every validator pod. Replaces the chart's shell
+// script (`luxd $ARGS &`, a curl health loop, aliasChain calls with errors ignored, RLP import,
+// `wait $LUXD_PID`) with a supervisor that forwards signals, passes exit codes through, waits for
+// health, applies aliases, runs the import and serves honest readiness.
+import { defineCommand } from '../core/command.js';
+import { UsageError } from '../core/errors.js';
+import { unprefixConfig } from '../core/options.js';
+import { rlpImportOptions } from '../rlp-import/options.js';
+import type { RlpImportConfig } from '../rlp-import/options.js';
+import { join } from 'node:path';
+import { parseAliases } from './aliases.js';
+import { mergeAliasesFile } from './aliases-file.js';
+import { attach } from './attach.js';
+import { clearChainData, planClearChainData } from './clear-chain-data.js';
+import { startupOptions } from './options.js';
+import type { StartupConfig } from './options.js';
+import { SupervisorState } from './state.js';
+import { startStatusServer } from './status-server.js';
+import type { StatusServer } from './status-server.js';
+import { supervise } from './supervise.js';
+
+const DEFAULT_API_URL = 'http://127.0.0.1:9630';
+
+/** The rlp-import config from the `--rlp-*` group; api url/prefix follow startup's unless set. */
+export function rlpConfigOf(config: StartupConfig): RlpImportConfig | undefined {
+  if (!config.rlpBaseUrl) return undefined;
+  const rlp = unprefixConfig(config, 'rlp-', rlpImportOptions);
+  return Object.freeze({
+    ...rlp,
+    apiUrl: rlp.apiUrl === DEFAULT_API_URL ? config.apiUrl : rlp.apiUrl,
+    apiPrefix: rlp.apiPrefix === 'auto' ? config.apiPrefix : rlp.apiPrefix,
+  });
+}
+
+/** The import marker `--clear-chain-data` removes: --rlp-marker, else the import's default when importing. */
+function markerOf(config: StartupConfig): string | undefined {
+  if (typeof config.rlpMarker === 'string' && config.rlpMarker !== '') return config.rlpMarker;
+  if (config.rlpBaseUrl) return join(String(config.rlpDestDir), '.rlp-import.done');
+  return undefined;
+}
+
+function planOf(config: StartupConfig) {
+  return planClearChainData({ dataDir: config.dataDir, networkId: config.networkId, cchainId: config.cchainId, marker: markerOf(config) });
+}
+
+/** `luxops startup`. */
+export const startupCommand = defineCommand({
+  name: 'startup',
+  summary: 'Run luxd as a supervised child (or attach to it): signals, exit codes, health wait, chain aliases, RLP import, readiness',
+  usage: '[flags] -- /luxd/build/luxd [luxd args...]\n       luxops startup --attach [flags]',
+  options: startupOptions,
+  handlesSignals: true,
+  allowRest: true,
+  helpExtra: [
+    'Exit codes: luxd\'s own exit code, or 128+n when luxd died of signal n; 126 luxd not executable;',
+    '127 luxd not found; 1 runtime failure (and --strict post-start failures); 2 usage error or a',
+    'refused --clear-chain-data. --attach exits 0 on SIGTERM.',
+    '',
+    'Example:',
+    '  luxops startup --alias zoo=C --status-listen 0.0.0.0:9639 -- /luxd/build/luxd --http-host=0.0.0.0 --api-admin-enabled=true',
+  ].join('\n'),
+  validate({ config: c, rest }) {
+    const config = c as unknown as StartupConfig;
+    if (config.attach && rest.length > 0) throw new UsageError(`--attach takes no child command, got ${JSON.stringify(rest[0])} after --`, 'E_UNEXPECTED_ARG');
+    if (!config.attach && rest.length === 0) throw new UsageError('missing the luxd command after -- (or use --attach)', 'E_MISSING_ARG');
+    if (!config.attach && rest[0] === '') throw new UsageError('the command after -- is empty', 'E_MISSING_ARG');
+    parseAliases(config.alias);
+    if (config.clearChainData) {
+      if (config.attach) throw new UsageError('--clear-chain-data cannot be used with --attach (luxd is already running)', 'E_CONFLICT');
+      planOf(config);
+    }
+    if (config.rlpBaseUrl) {
+      if (!config.rlpFile) throw new UsageError('--rlp-base-url needs --rlp-file (or LUXOPS_RLP_FILE)', 'E_MISSING_FLAG');
+    }
+  },
+  describe({ config: c }) {
+    const config = c as unknown as StartupConfig;
+    return {
+      mode: config.attach ? 'attach' : 'supervise',
+      aliases: parseAliases(config.alias),
+      ...(config.clearChainData ? { clearChainData: planOf(config) } : {}),
+      import: config.rlpBaseUrl ? 'after aliases, in-process' : 'off',
+    };
+  },
+  async run({ config: c, rest, env, deps, log }) {
+    const config = c as unknown as StartupConfig;
+    const now = deps.now ?? Date.now;
+    const aliases = parseAliases(config.alias);
+    const rlp = rlpConfigOf(config);
+    const state = new SupervisorState(aliases, rlp !== undefined, now);
+    if (deps.pid === 1) {
+      log.warn({ pid: 1 }, 'running as PID 1: re-parented grandchildren are not reaped; set shareProcessNamespace: true on the pod (or run under tini)');
+    }
+    if (config.clearChainData) await clearChainData(planOf(config), log);
+    if (config.aliasesFile) await mergeAliasesFile(config.aliasesFile, aliases, log);
+    let server: StatusServer | undefined;
+    if (config.statusListen) server = await startStatusServer(config.statusListen, state, log);
+    const lifecycle = {
+      apiUrl: config.apiUrl,
+      apiPrefix: config.apiPrefix as 'auto' | '/ext' | '/v1',
+      healthTimeoutMs: config.healthTimeout,
+      healthIntervalMs: config.healthInterval,
+      runningIntervalMs: config.runningInterval,
+      strict: config.strict,
+      attach: config.attach,
+      rlp,
+      state,
+      log,
+    };
+    try {
+      return config.attach
+        ? await attach({ signals: deps.signals, log, lifecycle })
+        : await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle });
+    } finally {
+      state.phase = 'exited';
+      await server?.close();
+    }
+  },
+});

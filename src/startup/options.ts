@@ -1,0 +1,34 @@
+// startup's option table. The `--rlp-*` group is rlp-import's own table under a prefix (one source
+// of truth), so every rlp-import flag and env twin works here as `--rlp-<flag>` / LUXOPS_RLP_<FLAG>.
+import { prefixOptions } from '../core/options.js';
+import type { OptionDef, ConfigOf } from '../core/options.js';
+import { rlpImportOptions } from '../rlp-import/options.js';
+
+/** The supervisor's own flags (without the rlp group). */
+export const startupOwnOptions = [
+  { name: 'attach', type: 'bool', help: 'sidecar mode: no child; wait for the luxd that runs elsewhere in the pod, apply aliases, keep polling' },
+  { name: 'api-url', type: 'url', default: 'http://127.0.0.1:9630', help: "luxd's HTTP API" },
+  { name: 'api-prefix', type: 'enum', choices: ['auto', '/ext', '/v1'], default: 'auto', help: 'route prefix; auto probes <prefix>/health for /ext then /v1' },
+  { name: 'health-timeout', type: 'duration', default: '180s', min: 0, help: 'how long to wait for luxd to turn healthy after start' },
+  { name: 'health-interval', type: 'duration', default: '1s', min: 10, help: 'health poll period while waiting' },
+  { name: 'running-interval', type: 'duration', default: '10s', min: 10, help: 'health poll period after start-up (keeps readiness honest)' },
+  { name: 'alias', type: 'list', metavar: 'NAME=CHAIN', help: 'chain alias to apply via admin.aliasChain once healthy (repeatable; CHAIN is a blockchain ID or an alias such as C)' },
+  { name: 'aliases-file', type: 'string', metavar: 'PATH', help: "before luxd starts, merge every --alias whose CHAIN is a blockchain ID into this luxd --chain-aliases-file" },
+  { name: 'grace-period', type: 'duration', default: '30s', min: 0, help: 'after SIGTERM/SIGINT, SIGKILL luxd (and its group) when it is still running this long' },
+  { name: 'kill-process-group', type: 'bool', default: 'true', help: "forward signals to luxd's whole process group, not only luxd" },
+  { name: 'status-listen', type: 'hostport', help: 'serve /livez /readyz /status /metrics on HOST:PORT (empty = off)' },
+  { name: 'clear-chain-data', type: 'bool', help: 'before spawning, delete <data-dir>/chainData/network-<network-id>/<cchain-id> and the import marker' },
+  { name: 'data-dir', type: 'string', metavar: 'DIR', help: "luxd's --data-dir (for --clear-chain-data)" },
+  { name: 'network-id', type: 'int', min: 0, help: 'network id (for --clear-chain-data): 1 mainnet, 2 testnet, 3 devnet' },
+  { name: 'cchain-id', type: 'string', metavar: 'ID', help: 'C-chain blockchain ID (for --clear-chain-data)' },
+  { name: 'strict', type: 'bool', help: 'any post-start failure (health timeout, alias, import) stops luxd and exits 1' },
+] as const satisfies readonly OptionDef[];
+
+/** The rlp-import table under `rlp-`. */
+export const startupRlpOptions = prefixOptions(rlpImportOptions, 'rlp-');
+
+/** The full table `startup` parses. */
+export const startupOptions = [...startupOwnOptions, ...startupRlpOptions] as const;
+
+/** The typed config of startup's own flags; the rlp group is read back with `unprefixConfig`. */
+export type StartupConfig = ConfigOf<typeof startupOwnOptions> & Readonly<Record<string, unknown>>;

@@ -1,0 +1,16 @@
+// The one seam between startup and rlp-import: run the import job in-process with startup's
+// config under the `rlp-` prefix, so its signature is wired in exactly one place.
+import type { Logger } from 'pino';
+import { runRlpImport } from '../rlp-import/import-job.js';
+import type { RlpImportProgress, RlpImportResult } from '../rlp-import/import-job.js';
+import type { RlpImportConfig } from '../rlp-import/options.js';
+
+/** Progress the import reports (phase: check, download, verify, import...). */
+export type RlpProgress = RlpImportProgress;
+/** How the import ended when it did not throw. */
+export type RlpOutcome = RlpImportResult;
+
+/** Run the import; throws LuxopsError on failure, the abort reason on shutdown. */
+export function runRlpTask(config: RlpImportConfig, ctx: { log: Logger; signal: AbortSignal; onProgress?: (p: RlpProgress) => void }): Promise<RlpOutcome> {
+  return runRlpImport(config, ctx);
+}

@@ -1,0 +1,100 @@
+// What the supervisor knows right now: phase, child pid, last health poll, each alias, the import.
+// One mutable object, written by the lifecycle and read by the status server, so /readyz and
+// /status can never disagree with what the logs say.
+import type { ApiPrefix, HealthResult } from '../core/luxd-health.js';
+
+export const PHASES = ['starting', 'waiting-health', 'post-start', 'running', 'stopping', 'exited'] as const;
+/** Supervisor phase, in the order they happen. */
+export type Phase = (typeof PHASES)[number];
+
+/** One `--alias` and how applying it went. */
+export interface AliasStatus {
+  readonly alias: string;
+  readonly chain: string;
+  state: 'pending' | 'applying' | 'done' | 'failed';
+  error?: string;
+}
+
+/** The in-process rlp import (only when `--rlp-base-url` is set). */
+export interface ImportStatus {
+  state: 'pending' | 'running' | 'imported' | 'skipped' | 'failed';
+  phase?: string;
+  bytes?: number;
+  totalBytes?: number;
+  height?: number;
+  lastBlock?: number;
+  reason?: string;
+  error?: string;
+}
+
+/** The supervisor's live state. */
+export class SupervisorState {
+  phase: Phase = 'starting';
+  pid: number | undefined;
+  apiPrefix: ApiPrefix | undefined;
+  health: { healthy: boolean; checkedAt?: string; failing: readonly string[]; error?: string } = { healthy: false, failing: [] };
+  readonly aliases: AliasStatus[];
+  import: ImportStatus | undefined;
+  /** aliases and import have run to an end once (failures included) */
+  postStartDone = false;
+  /** a post-start failure that readiness must report (health timeout, alias, import) */
+  healthTimedOut = false;
+  readonly counters = { healthPolls: 0, healthFailures: 0, aliasFailures: 0 };
+  private readonly startedMs: number;
+
+  constructor(
+    aliases: ReadonlyArray<{ alias: string; chain: string }>,
+    withImport: boolean,
+    private readonly now: () => number,
+  ) {
+    this.startedMs = now();
+    this.aliases = aliases.map((a) => ({ alias: a.alias, chain: a.chain, state: 'pending' }));
+    this.import = withImport ? { state: 'pending' } : undefined;
+  }
+
+  /** Record one health poll. */
+  recordPoll(r: HealthResult, prefix: ApiPrefix | undefined): void {
+    this.counters.healthPolls++;
+    if (!r.healthy) this.counters.healthFailures++;
+    if (prefix !== undefined) this.apiPrefix = prefix;
+    this.health = { healthy: r.healthy, checkedAt: new Date(this.now()).toISOString(), failing: r.failing, ...(r.error ? { error: r.error } : {}) };
+  }
+
+  /** Ready = last poll healthy and every post-start task finished well; otherwise the first reason. */
+  readiness(): { ready: true } | { ready: false; reason: string } {
+    if (this.phase === 'stopping' || this.phase === 'exited') return { ready: false, reason: `supervisor is ${this.phase}` };
+    if (this.health.checkedAt === undefined) return { ready: false, reason: 'luxd health not checked yet' };
+    if (!this.health.healthy) {
+      const why = this.health.failing.length > 0 ? `failing checks: ${this.health.failing.join(', ')}` : (this.health.error ?? 'unhealthy');
+      return { ready: false, reason: `luxd is not healthy (${why})` };
+    }
+    for (const a of this.aliases) {
+      if (a.state === 'failed') return { ready: false, reason: `alias ${a.alias} failed: ${a.error ?? 'unknown error'}` };
+      if (a.state !== 'done') return { ready: false, reason: `alias ${a.alias} not applied yet` };
+    }
+    if (this.import) {
+      if (this.import.state === 'failed') return { ready: false, reason: `rlp import failed: ${this.import.error ?? 'unknown error'}` };
+      if (this.import.state === 'pending' || this.import.state === 'running') return { ready: false, reason: `rlp import ${this.import.state}` };
+    }
+    if (!this.postStartDone) return { ready: false, reason: 'post-start tasks not finished' };
+    return { ready: true };
+  }
+
+  uptimeS(): number {
+    return Math.round((this.now() - this.startedMs) / 100) / 10;
+  }
+
+  /** The `/status` document. */
+  snapshot(): Record<string, unknown> {
+    return {
+      phase: this.phase,
+      pid: this.pid ?? null,
+      uptimeS: this.uptimeS(),
+      apiPrefix: this.apiPrefix ?? null,
+      health: { healthy: this.health.healthy, checkedAt: this.health.checkedAt ?? null, failing: [...this.health.failing], ...(this.health.error ? { error: this.health.error } : {}) },
+      aliases: this.aliases.map((a) => ({ alias: a.alias, chain: a.chain, state: a.state, ...(a.error ? { error: a.error } : {}) })),
+      ...(this.import ? { import: { ...this.import } } : {}),
+      ...this.readiness(),
+    };
+  }
+}

@@ -1,0 +1,81 @@
+// Supervisor mode (`startup -- luxd args...`), tini-shaped: spawn, forward signals, run the
+// lifecycle beside the child, and exit with the child's code (128+n when it died of signal n).
+import type { Logger } from 'pino';
+import { errorMessage } from '../core/errors.js';
+import type { SignalSource } from '../core/shutdown.js';
+import { EXIT } from '../core/exit-codes.js';
+import { forwardSignals } from './forward-signals.js';
+import { runLifecycle } from './lifecycle.js';
+import type { LifecycleOptions } from './lifecycle.js';
+import { resolveExecutable, spawnChild } from './spawn-child.js';
+import type { ChildExit } from './spawn-child.js';
+
+export interface SuperviseOptions {
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly signals: SignalSource;
+  readonly graceMs: number;
+  readonly killProcessGroup: boolean;
+  readonly log: Logger;
+  /** everything the lifecycle needs except the abort signal */
+  readonly lifecycle: Omit<LifecycleOptions, 'signal'>;
+}
+
+class ChildExited extends Error {
+  constructor(readonly exit: ChildExit) {
+    super('luxd exited');
+    this.name = 'AbortError';
+  }
+}
+
+/** Run luxd under supervision; resolves to the supervisor's exit code. */
+export async function supervise(opts: SuperviseOptions): Promise<number> {
+  const { log } = opts;
+  const { state } = opts.lifecycle;
+  const [cmd, ...args] = opts.command as [string, ...string[]];
+  const file = await resolveExecutable(cmd, opts.env);
+  const t0 = performance.now();
+  const child = await spawnChild(file, args, opts.env, cmd);
+  state.pid = child.pid;
+  log.info({ pid: child.pid, cmd, spawnMs: Math.round((performance.now() - t0) * 10) / 10 }, `started ${cmd}`);
+
+  const ac = new AbortController();
+  const forwarder = forwardSignals({
+    source: opts.signals,
+    pid: child.pid,
+    group: opts.killProcessGroup,
+    graceMs: opts.graceMs,
+    log,
+    onStop: (sig) => {
+      state.phase = 'stopping';
+      const err = new Error(`received ${sig}`);
+      err.name = 'AbortError';
+      ac.abort(err);
+    },
+  });
+
+  let strictFailure: string | undefined;
+  void child.exited.then((exit) => ac.abort(new ChildExited(exit)));
+  runLifecycle({ ...opts.lifecycle, signal: ac.signal }).then(
+    (f) => {
+      strictFailure = f.failure;
+      log.error({ code: 'E_STRICT_STOP' }, `--strict: ${f.failure}; stopping luxd`);
+      forwarder.stop(f.failure);
+    },
+    (e: unknown) => {
+      if (!ac.signal.aborted) log.error({ code: 'E_INTERNAL' }, `supervision failed: ${errorMessage(e)}`);
+    },
+  );
+
+  const exit = await child.exited;
+  forwarder.dispose();
+  if (state.phase !== 'stopping') state.phase = 'stopping';
+  const how = exit.signal ? { signal: exit.signal } : { code: exit.code };
+  if (strictFailure !== undefined) {
+    log.error({ pid: child.pid, ...how, exitCode: EXIT.FAILURE }, `luxd stopped after a --strict failure: ${strictFailure}`);
+    return EXIT.FAILURE;
+  }
+  const level = exit.exitCode === 0 ? 'info' : 'warn';
+  log[level]({ pid: child.pid, ...how, exitCode: exit.exitCode }, exit.signal ? `luxd died of ${exit.signal}` : `luxd exited with code ${exit.code}`);
+  return exit.exitCode;
+}

@@ -5,6 +5,7 @@ import type { Command } from './core/command.js';
 // -- imports (one line per command) --
 import { startupCommand } from './startup/command.js';
 import { rlpImportCommand } from './rlp-import/command.js';
+import { restoreSnapshotCommand } from './rlp-import/restore-command.js';
 import { keyDownloaderCommand } from './key-downloader/command.js';
 import { signerDownloaderCommand } from './signer-downloader/command.js';
 import { keyUploaderCommand } from './key-downloader/uploader-command.js';
@@ -15,6 +16,7 @@ export const commands: readonly Command[] = [
   // -- commands (one line per command) --
   startupCommand,
   rlpImportCommand,
+  restoreSnapshotCommand,
   keyDownloaderCommand,
   signerDownloaderCommand,
   keyUploaderCommand,

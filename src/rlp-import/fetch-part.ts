@@ -31,7 +31,7 @@ export interface FetchPartOptions {
 }
 
 // Coalesce small network chunks into fewer, larger positional writes.
-const WRITE_BATCH = 1 << 20;
+const WRITE_BATCH = 256 << 10;
 
 async function attempt(o: FetchPartOptions): Promise<void> {
   const p = o.progress;

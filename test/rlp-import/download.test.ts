@@ -1,0 +1,256 @@
+// rlp-import --download-only in-process against the fault-injecting file server (and s3rver):
+// assembly in place, every injected fault, checksums, corrupt RLP, .gz, unknown sizes, free space.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { rlpImportCommand } from '../../src/rlp-import/command.js';
+import { runRlpImport } from '../../src/rlp-import/import-job.js';
+import { silentLogger } from '../../src/core/log.js';
+import { parseArgs } from '../../src/core/options.js';
+import { rlpImportOptions } from '../../src/rlp-import/options.js';
+import { buildChain, splitBytes, sha256hex } from './rlp-fixture.js';
+import { startFaultServer, tempDir, runMain, errorLine, startS3, S3_ENV } from './helpers.js';
+import type { FaultServer } from './helpers.js';
+
+const CHAIN = buildChain(1, 4000);
+const PART = 400_000;
+const PARTS = splitBytes(CHAIN, PART);
+const files: Record<string, Uint8Array> = { 'lux.rlp': CHAIN, 'lux.rlp.gz': gzipSync(CHAIN) };
+for (const { part, data } of PARTS) files[`lux.rlp.${part}`] = data;
+// a corrupt copy: one byte inside block 2001's head replaced, so its number no longer follows
+const BAD = Buffer.from(CHAIN);
+let badOffset = 0;
+{
+  const s = buildChain(1, 2000).length;
+  badOffset = s;
+  BAD[s] = 0x80; // a string where a block list must start
+  for (const { part, data } of splitBytes(BAD, PART)) files[`bad.rlp.${part}`] = data;
+}
+files['SHA256SUMS'] = Buffer.from([...PARTS.map((p) => `${sha256hex(p.data)}  lux.rlp.${p.part}`), `${sha256hex(CHAIN)}  lux.rlp`].join('\n') + '\n');
+files['WRONGSUMS'] = Buffer.from(`${'0'.repeat(64)}  lux.rlp.ac\n`);
+files['UNRELATED'] = Buffer.from(`${'0'.repeat(64)}  other.rlp\n`);
+
+let srv: FaultServer;
+before(async () => {
+  srv = await startFaultServer({ files });
+});
+after(() => srv.close());
+
+function args(dir: string, extra: string[] = []): string[] {
+  return ['--base-url', srv.url, '--file', 'lux.rlp', '--dest-dir', dir, '--download-only', '--retry-delay', '10ms', ...extra];
+}
+
+async function fetchOk(extra: string[], faults = {}) {
+  srv.setFaults(faults);
+  srv.requests.length = 0;
+  const { dir, cleanup } = tempDir('rlp-dl');
+  try {
+    const { code, deps } = await runMain(rlpImportCommand, args(dir, extra));
+    assert.equal(code, 0, deps.err());
+    assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN), 'assembled file equals the export');
+    // no part files, no temp files: only the output and its resume state
+    assert.deepEqual(readdirSync(dir).sort(), ['.lux.rlp.rlp-import-state.json', 'lux.rlp']);
+    return { deps, requests: [...srv.requests] };
+  } finally {
+    cleanup();
+  }
+}
+
+const gets = (r: Array<{ method: string; name: string }>, name?: string) => r.filter((x) => x.method === 'GET' && (name === undefined || x.name === name));
+
+test('multi-part happy path: listed parts assembled in place and validated', async () => {
+  const { deps, requests } = await fetchOk(['--parts', PARTS.map((p) => p.part).join(','), '--concurrency', '3']);
+  assert.equal(gets(requests).length, PARTS.length);
+  const done = deps.logs().find((l) => l.msg === 'download complete and verified')!;
+  assert.equal(done.blocks, 4000);
+  assert.equal(done.firstBlock, 1);
+  assert.equal(done.lastBlock, 4000);
+  assert.equal(done.bytes, CHAIN.length);
+});
+
+test('--parts auto probes aa, ab, ... and stops at the first 404', async () => {
+  const { requests } = await fetchOk(['--parts', 'auto']);
+  const heads = requests.filter((r) => r.method === 'HEAD');
+  assert.equal(heads.length, PARTS.length + 1);
+  assert.equal(heads.at(-1)!.status, 404);
+});
+
+test('a single object (no --parts), and a .gz export validated through gunzip', async () => {
+  await fetchOk([]);
+  srv.setFaults({});
+  const { dir, cleanup } = tempDir('rlp-gz');
+  try {
+    const { code, deps } = await runMain(rlpImportCommand, ['--base-url', srv.url, '--file', 'lux.rlp.gz', '--dest-dir', dir, '--download-only']);
+    assert.equal(code, 0, deps.err());
+    assert.equal(deps.logs().find((l) => l.msg === 'download complete and verified')!.lastBlock, 4000);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a dropped connection resumes that part with Range from the last written byte', async () => {
+  const { requests } = await fetchOk(['--parts', 'auto'], { dropAfter: { 'lux.rlp.ab': 350_000 } });
+  const ab = gets(requests, 'lux.rlp.ab');
+  assert.equal(ab.length, 2);
+  assert.equal(ab[0]!.range, null);
+  // writes are batched, so the resume point is at or before the drop point, never after it
+  const from = Number(/^bytes=(\d+)-$/.exec(ab[1]!.range ?? '')?.[1]);
+  assert.ok(from > 0 && from <= 350_000, `resumed from ${from}`);
+  assert.equal(ab[1]!.status, 206);
+});
+
+test('503 once is retried', async () => {
+  const { requests } = await fetchOk(['--parts', 'auto'], { fail503: { 'lux.rlp.ac': 1 } });
+  assert.deepEqual(gets(requests, 'lux.rlp.ac').map((r) => r.status), [503, 200]);
+});
+
+test('a server that ignores Range restarts the part from byte 0', async () => {
+  const { deps, requests } = await fetchOk(['--parts', 'auto'], { dropAfter: { 'lux.rlp.ad': 300_000 }, ignoreRange: true });
+  const ad = gets(requests, 'lux.rlp.ad');
+  assert.equal(ad.length, 2);
+  assert.notEqual(ad[1]!.range, null);
+  assert.equal(ad[1]!.status, 200);
+  assert.ok(deps.logs().some((l) => l.msg === 'server ignored the Range request; restarting this part'));
+});
+
+test('a lying Content-Length fails that attempt and the retry succeeds', async () => {
+  const { requests } = await fetchOk(['--parts', 'auto'], { lieLength: { 'lux.rlp.aa': 1000 } });
+  assert.equal(gets(requests, 'lux.rlp.aa').length, 2);
+});
+
+test('throttled connections and unknown sizes (sequential append) still assemble', async () => {
+  await fetchOk(['--parts', 'auto'], { throttleBps: 8_000_000 });
+  const { requests } = await fetchOk(['--parts', 'auto', '--concurrency', '4'], { noLength: true, dropAfter: { 'lux.rlp.ab': 50_000 } });
+  // unknown sizes: strictly one part after another, and the dropped part restarts (no ranges)
+  const order = gets(requests).map((r) => r.name);
+  assert.deepEqual(order, [...PARTS.map((p) => `lux.rlp.${p.part}`)].flatMap((n) => (n === 'lux.rlp.ab' ? [n, n] : [n])));
+});
+
+test('retries are bounded: a part that keeps failing exits 1 naming its URL', async () => {
+  srv.setFaults({ fail503: { 'lux.rlp.ab': 100 } });
+  const { dir, cleanup } = tempDir('rlp-503');
+  try {
+    const { code, deps } = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto', '--retries', '2']));
+    assert.equal(code, 1);
+    const line = deps.logs().find((l) => l.level === 'error')!;
+    assert.match(String(line.msg), /lux\.rlp\.ab.*503/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a listed part that does not exist fails with E_PART_NOT_FOUND', async () => {
+  srv.setFaults({});
+  const { dir, cleanup } = tempDir('rlp-404');
+  try {
+    const { code, deps } = await runMain(rlpImportCommand, args(dir, ['--parts', 'aa,zz']));
+    assert.equal(code, 1);
+    assert.match(String(errorLine(deps, 'E_PART_NOT_FOUND')!.msg), /lux\.rlp\.zz does not exist/);
+    assert.equal(existsSync(join(dir, 'lux.rlp')), false);
+  } finally {
+    cleanup();
+  }
+});
+
+test('checksums: part and whole-file digests verified; a mismatch names the part and resets only it', async () => {
+  await fetchOk(['--parts', 'auto', '--checksums-url', `${srv.url}/SHA256SUMS`, '--sha256', sha256hex(CHAIN)]);
+  srv.setFaults({});
+  const { dir, cleanup } = tempDir('rlp-sum');
+  try {
+    const r = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto', '--checksums-url', `${srv.url}/WRONGSUMS`]));
+    assert.equal(r.code, 1);
+    assert.match(String(errorLine(r.deps, 'E_CHECKSUM_MISMATCH')!.msg), /part ac .*lux\.rlp\.ac/);
+    const st = JSON.parse(readFileSync(join(dir, '.lux.rlp.rlp-import-state.json'), 'utf8')) as { parts: Array<{ done: number; complete: boolean }> };
+    assert.deepEqual(st.parts.map((p) => p.complete), PARTS.map((_, i) => i !== 2));
+    assert.ok(existsSync(join(dir, 'lux.rlp')));
+    const w = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto', '--sha256', 'ab'.repeat(32)]));
+    assert.equal(w.code, 1);
+    assert.match(String(errorLine(w.deps, 'E_CHECKSUM_MISMATCH')!.msg), /sha256 mismatch for lux\.rlp/);
+    const u = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto', '--checksums-url', `${srv.url}/UNRELATED`]));
+    assert.equal(u.code, 1);
+    assert.ok(errorLine(u.deps, 'E_CHECKSUMS_NO_MATCH'));
+  } finally {
+    cleanup();
+  }
+});
+
+test('corrupt RLP fails before import, naming the byte offset and the part', async () => {
+  srv.setFaults({});
+  const { dir, cleanup } = tempDir('rlp-bad');
+  try {
+    const { code, deps } = await runMain(rlpImportCommand, ['--base-url', srv.url, '--file', 'bad.rlp', '--parts', 'auto', '--dest-dir', dir, '--download-only']);
+    assert.equal(code, 1);
+    const line = errorLine(deps, 'E_RLP_INVALID')!;
+    const part = splitBytes(BAD, PART)[Math.floor(badOffset / PART)]!.part;
+    assert.equal(line.offset, badOffset);
+    assert.equal(line.part, `bad.rlp.${part}`);
+    assert.match(String(line.msg), new RegExp(`byte offset ${badOffset} \\(part bad\\.rlp\\.${part}\\)`));
+  } finally {
+    cleanup();
+  }
+});
+
+test('--no-validate skips the scan (the corrupt file downloads)', async () => {
+  srv.setFaults({});
+  const { dir, cleanup } = tempDir('rlp-noval');
+  try {
+    const { code } = await runMain(rlpImportCommand, ['--base-url', srv.url, '--file', 'bad.rlp', '--parts', 'auto', '--dest-dir', dir, '--download-only', '--no-validate']);
+    assert.equal(code, 0);
+  } finally {
+    cleanup();
+  }
+});
+
+test('not enough free space: needed vs available, nothing written', async () => {
+  srv.setFaults({});
+  const { dir, cleanup } = tempDir('rlp-space');
+  try {
+    const config = parseArgs(rlpImportOptions, args(dir, ['--parts', 'auto']), {}).config;
+    await assert.rejects(runRlpImport(config, { log: silentLogger(), signal: new AbortController().signal }, { freeBytes: async () => 1000 }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'E_NO_SPACE');
+      assert.match(e.message, new RegExp(`need ${CHAIN.length} bytes, available 1000`));
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test('resume state: a second run with everything on disk fetches nothing', async () => {
+  srv.setFaults({});
+  const { dir, cleanup } = tempDir('rlp-again');
+  try {
+    assert.equal((await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']))).code, 0);
+    srv.requests.length = 0;
+    const { code, deps } = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']));
+    assert.equal(code, 0);
+    assert.equal(gets(srv.requests).length, 0);
+    assert.equal(deps.logs().find((l) => l.msg === 'download complete and verified')!.fetchedBytes, 0);
+    // a state file that does not match the remote objects is ignored (start over)
+    writeFileSync(join(dir, '.lux.rlp.rlp-import-state.json'), '{"version":1,"file":"lux.rlp","parts":[]}');
+    srv.requests.length = 0;
+    assert.equal((await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']))).code, 0);
+    assert.equal(gets(srv.requests).length, PARTS.length);
+  } finally {
+    cleanup();
+  }
+});
+
+test('s3:// base URL read with ranged GETs from s3rver (parts and a checksums object)', async (t) => {
+  const s3 = await startS3('exports');
+  t.after(() => s3.close());
+  for (const { part, data } of PARTS) await s3.put(`mainnet/lux.rlp.${part}`, data);
+  await s3.put('mainnet/SHA256SUMS', files['SHA256SUMS']!);
+  const { dir, cleanup } = tempDir('rlp-s3');
+  t.after(cleanup);
+  const { code, deps } = await runMain(
+    rlpImportCommand,
+    ['--base-url', 's3://exports/mainnet', '--s3-endpoint', s3.endpoint, '--file', 'lux.rlp', '--parts', 'auto', '--dest-dir', dir, '--download-only', '--checksums-url', 's3://exports/mainnet/SHA256SUMS'],
+    S3_ENV,
+  );
+  assert.equal(code, 0, deps.err());
+  assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN));
+});

@@ -61,6 +61,8 @@ for (const { label, argv, env } of cases) {
     // the check prints the configuration with secrets redacted
     assert.ok(!r.stdout.includes(FAUCET_TEST_KEY.slice(2)) && !r.stderr.includes(FAUCET_TEST_KEY.slice(2)), 'the faucet key was printed');
     if (argv[1] === 'faucet') assert.equal(shown.config.faucetKey, '[redacted]');
+    // {ordinal} resolves from the downward-API HOSTNAME (luxd-3), never another pod's identity
+    if (argv[1] === 'key-downloader' || argv[1] === 'signer-downloader') assert.match(r.stdout, /"staking\/3\/[a-z]+\.(key|crt)\.zstd\.encrypted"/);
     if (argv[1] === 'startup') {
       assert.deepEqual(shown.config.statusListen, { host: '0.0.0.0', port: 9639 });
       assert.equal((shown.config.alias as string[]).length, 4, 'aliases from LUXOPS_ALIAS');

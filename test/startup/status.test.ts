@@ -1,0 +1,126 @@
+// /livez /readyz /status /metrics through every phase: unit-level on SupervisorState (each phase
+// and task state), and live against a supervised fake luxd (waiting-health, running, stopping).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SupervisorState } from '../../src/startup/state.js';
+import { renderMetrics } from '../../src/startup/metrics.js';
+import { startStatusServer } from '../../src/startup/status-server.js';
+import { silentLogger } from '../../src/core/log.js';
+import { startSupervisor, waitFor, getStatus, readRecord } from './helpers.js';
+
+const healthy = { healthy: true, status: 200, failing: [] };
+const sick = { healthy: false, status: 503, failing: ['C', 'bootstrapped'] };
+
+test('readiness and /status follow the phases and task states', async () => {
+  let t = 1_000_000;
+  const state = new SupervisorState([{ alias: 'zoo', chain: 'C' }], true, () => t);
+  const srv = await startStatusServer({ host: '127.0.0.1', port: 0 }, state, silentLogger());
+  try {
+    const ready = async () => getStatus(srv.port, '/readyz');
+    // starting
+    assert.equal((await getStatus(srv.port, '/livez')).status, 200);
+    let r = await ready();
+    assert.deepEqual([r.status, r.body], [503, { ready: false, reason: 'luxd health not checked yet' }]);
+    assert.equal((await getStatus(srv.port, '/status')).body.phase, 'starting');
+    // waiting-health, unhealthy
+    state.phase = 'waiting-health';
+    state.pid = 77;
+    state.recordPoll(sick, '/ext');
+    r = await ready();
+    assert.equal(r.body.reason, 'luxd is not healthy (failing checks: C, bootstrapped)');
+    state.recordPoll({ healthy: false, failing: [], error: 'ECONNREFUSED' }, undefined);
+    assert.equal((await ready()).body.reason, 'luxd is not healthy (ECONNREFUSED)');
+    // post-start
+    state.recordPoll(healthy, '/ext');
+    state.phase = 'post-start';
+    assert.equal((await ready()).body.reason, 'alias zoo not applied yet');
+    state.aliases[0]!.state = 'failed';
+    state.aliases[0]!.error = 'luxd said: nope';
+    assert.equal((await ready()).body.reason, 'alias zoo failed: luxd said: nope');
+    state.aliases[0]!.state = 'done';
+    delete state.aliases[0]!.error;
+    assert.equal((await ready()).body.reason, 'rlp import pending');
+    Object.assign(state.import!, { state: 'running', phase: 'download', bytes: 1234, totalBytes: 5000, height: 9 });
+    assert.equal((await ready()).body.reason, 'rlp import running');
+    const m = (await getStatus(srv.port, '/metrics')).text;
+    assert.match(m, /^luxops_startup_import_bytes 1234$/m);
+    assert.match(m, /^luxops_startup_import_total_bytes 5000$/m);
+    assert.match(m, /^luxops_startup_phase\{phase="post-start"\} 1$/m);
+    state.import!.state = 'failed';
+    state.import!.error = 'boom';
+    assert.equal((await ready()).body.reason, 'rlp import failed: boom');
+    state.import!.state = 'skipped';
+    assert.equal((await ready()).body.reason, 'post-start tasks not finished');
+    // running
+    state.postStartDone = true;
+    state.phase = 'running';
+    t += 12_345;
+    r = await ready();
+    assert.deepEqual([r.status, r.body], [200, { ready: true }]);
+    const st = (await getStatus(srv.port, '/status')).body;
+    assert.deepEqual(
+      { phase: st.phase, pid: st.pid, uptimeS: st.uptimeS, apiPrefix: st.apiPrefix, healthy: st.health.healthy, failing: st.health.failing, aliases: st.aliases, imp: st.import.state },
+      { phase: 'running', pid: 77, uptimeS: 12.3, apiPrefix: '/ext', healthy: true, failing: [], aliases: [{ alias: 'zoo', chain: 'C', state: 'done' }], imp: 'skipped' },
+    );
+    assert.match(st.health.checkedAt, /^\d{4}-\d\d-\d\dT/);
+    // stopping, exited
+    state.phase = 'stopping';
+    assert.equal((await ready()).body.reason, 'supervisor is stopping');
+    assert.equal((await getStatus(srv.port, '/livez')).status, 200);
+    state.phase = 'exited';
+    assert.equal((await getStatus(srv.port, '/livez')).status, 503);
+    // other routes and methods
+    assert.equal((await getStatus(srv.port, '/nope')).status, 404);
+    const post = await fetch(`http://127.0.0.1:${srv.port}/readyz`, { method: 'POST' });
+    assert.equal(post.status, 405);
+    await post.text();
+  } finally {
+    await srv.close();
+  }
+});
+
+test('metrics are Prometheus text: HELP/TYPE per family, counters, one phase set', () => {
+  const state = new SupervisorState([], false, () => 0);
+  state.recordPoll(sick, '/ext');
+  state.recordPoll(healthy, '/ext');
+  const m = renderMetrics(state);
+  assert.match(m, /^# TYPE luxops_startup_health_polls_total counter$/m);
+  assert.match(m, /^luxops_startup_health_polls_total 2$/m);
+  assert.match(m, /^luxops_startup_health_poll_failures_total 1$/m);
+  assert.match(m, /^luxops_startup_luxd_healthy 1$/m);
+  assert.equal(m.match(/^luxops_startup_phase\{.*\} 1$/gm)?.length, 1);
+  assert.doesNotMatch(m, /import/);
+  for (const line of m.trimEnd().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{phase="[a-z-]+"\})? -?[\d.]+)$/);
+});
+
+test('a taken --status-listen port is a clear runtime error', async () => {
+  const state = new SupervisorState([], false, Date.now);
+  const a = await startStatusServer({ host: '127.0.0.1', port: 0 }, state, silentLogger());
+  try {
+    await assert.rejects(startStatusServer({ host: '127.0.0.1', port: a.port }, state, silentLogger()), (e: { code?: string; message: string }) =>
+      e.code === 'E_STATUS_LISTEN' && e.message.includes('--status-listen') && e.message.includes('EADDRINUSE'));
+  } finally {
+    await a.close();
+  }
+});
+
+test('live: waiting-health -> running -> stopping as a supervised luxd starts and stops', async () => {
+  const run = await startSupervisor(['--alias', 'zoo=C', '--status-listen', '127.0.0.1:0', '--grace-period', '400ms'], ['--fake-healthy-after-ms=800', '--fake-ignore-sigterm']);
+  const sp = await run.statusPort();
+  const waiting = await waitFor(async () => {
+    const s = (await getStatus(sp, '/status')).body;
+    return s?.phase === 'waiting-health' && s.health.checkedAt ? s : undefined;
+  }, 'waiting-health');
+  assert.equal(waiting.ready, false);
+  assert.equal((await getStatus(sp, '/livez')).status, 200);
+  await waitFor(async () => (await getStatus(sp, '/readyz')).status === 200, 'ready');
+  const running = (await getStatus(sp, '/status')).body;
+  assert.equal(running.phase, 'running');
+  assert.equal(running.pid, readRecord(run.record)!.pid);
+  run.deps.raise('SIGTERM');
+  const stopping = (await getStatus(sp, '/status')).body;
+  assert.equal(stopping.phase, 'stopping');
+  assert.equal((await getStatus(sp, '/readyz')).status, 503);
+  assert.equal(await run.done, 137);
+  await assert.rejects(fetch(`http://127.0.0.1:${sp}/livez`), 'server closed after exit');
+});

@@ -44,6 +44,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
 export interface FakeRecord {
   pid: number;
   pgid?: number;
+  port?: number;
   signals: Array<{ signal: string }>;
   calls: Array<{ path: string; method: string; params: Record<string, unknown>; at: string }>;
   aliases: Record<string, string>;

@@ -101,3 +101,17 @@ test('deploy/Containerfile: every COPY source exists after the build and is let 
   assert.match(text, /^ENTRYPOINT \["\/usr\/local\/bin\/luxops"\]$/m);
   assert.ok(statSync(join(ROOT, 'dist/luxops')).mode & 0o111, 'dist/luxops is executable');
 });
+
+// README runbook "clear C-chain data and re-import": the luxd container plus the two env vars the
+// runbook's patch adds must pass --check and target this network's C-chain directory under /data.
+for (const net of Object.keys(NETWORKS) as Network[]) {
+  test(`${net}: runbook clear-chain-data env on the luxd container passes --check`, async () => {
+    const run = cases.find((c) => c.label === `${net} luxd/luxd`);
+    assert.ok(run);
+    const cchain = '2q9e4r6Mu3U68nU1fYjgbR6JvwrRx36CohpAX5UQxse55x1Q5';
+    const env = { ...run.env, LUXOPS_CLEAR_CHAIN_DATA: 'true', LUXOPS_CCHAIN_ID: cchain };
+    const r = await runBin(BINARIES.sea, withCheck(run.argv.slice(1)), { env, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(`"/data/chainData/network-${NETWORKS[net].networkId}/${cchain}"`), r.stdout);
+  });
+}

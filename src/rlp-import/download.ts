@@ -111,7 +111,7 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
     const etaS = total !== undefined && rateBps > 0 ? Math.round((total - bytes) / rateBps) : undefined;
     o.log.info({ bytes, totalBytes: total, rateBps, etaS, partsDone: parts.filter((p) => p.complete).length, parts: parts.length }, 'downloading');
   }, o.progressIntervalMs ?? 5000);
-  const syncer = setInterval(() => void persist().catch(() => undefined), o.stateIntervalMs ?? 1000);
+  const syncer = setInterval(() => void persist().catch(() => undefined), o.stateIntervalMs ?? 500);
 
   try {
     if (total !== undefined && (await fh.stat()).size !== total) await fh.truncate(total);

@@ -30,8 +30,10 @@ export interface FetchPartOptions {
   readonly onBytes: (delta: number) => void;
 }
 
-// Coalesce small network chunks into fewer, larger positional writes.
+// Coalesce small network chunks into fewer, larger positional writes; on a slow link write at least
+// every WRITE_MAX_AGE_MS so the resume state (which only counts written bytes) keeps up.
 const WRITE_BATCH = 256 << 10;
+const WRITE_MAX_AGE_MS = 250;
 
 async function attempt(o: FetchPartOptions): Promise<void> {
   const p = o.progress;
@@ -51,6 +53,7 @@ async function attempt(o: FetchPartOptions): Promise<void> {
   }
   let batch: Uint8Array[] = [];
   let batchLen = 0;
+  let lastWrite = Date.now();
   const flush = async () => {
     if (batchLen === 0) return;
     const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchLen);
@@ -64,6 +67,7 @@ async function attempt(o: FetchPartOptions): Promise<void> {
     }
     pos += n;
     p.done = pos;
+    lastWrite = Date.now();
     o.onBytes(n);
   };
   for await (const chunk of res.body) {
@@ -73,7 +77,7 @@ async function attempt(o: FetchPartOptions): Promise<void> {
     }
     batch.push(chunk);
     batchLen += chunk.length;
-    if (batchLen >= WRITE_BATCH) await flush();
+    if (batchLen >= WRITE_BATCH || Date.now() - lastWrite >= WRITE_MAX_AGE_MS) await flush();
   }
   await flush();
   if (p.size !== undefined && pos !== p.size) throw new LengthMismatchError(url, pos, p.size);

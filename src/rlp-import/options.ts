@@ -21,13 +21,13 @@ export const rlpImportOptions = [
   { name: 'chain', type: 'string', default: 'C', help: 'chain alias or ID to import into' },
   { name: 'wait-healthy', type: 'bool', default: 'true', help: 'wait for luxd health before importing' },
   { name: 'health-timeout', type: 'duration', default: '180s', help: 'how long to wait for health' },
-  { name: 'min-height', type: 'int', default: '1', min: 0, help: 'skip everything when the chain height is already >= this' },
+  { name: 'min-height', type: 'int', default: '1', min: 0, help: 'skip everything when the chain height is already >= this (0 = never skip)' },
   { name: 'timeout', type: 'duration', default: '7200s', help: 'overall import deadline' },
   { name: 'poll-interval', type: 'duration', default: '10s', min: 10, help: 'how often the height is read and logged while the import runs' },
   { name: 'rpc-timeout', type: 'duration', default: '0s', help: 'give up waiting for the admin_importChain answer after this long and only follow the height (0 = until --timeout)' },
   { name: 'marker', type: 'string', metavar: 'PATH', help: 'done-marker (default <dest-dir>/.rlp-import.done)' },
   { name: 'keep-file', type: 'bool', help: 'keep the assembled file after a successful import' },
-  { name: 'download-only', type: 'bool', help: 'download, verify and validate, but do not import' },
+  { name: 'download-only', type: 'bool', help: 'download, verify and validate, but do not contact luxd or import' },
   { name: 'no-validate', type: 'bool', env: 'LUXOPS_NO_VALIDATE', help: 'skip the RLP structure scan' },
 ] as const satisfies readonly OptionDef[];
 

@@ -12,7 +12,7 @@ import { parseArgs } from '../../src/core/options.js';
 import { rlpImportOptions } from '../../src/rlp-import/options.js';
 import { buildChain, splitBytes, sha256hex } from './rlp-fixture.js';
 import { startFaultServer, tempDir, runMain, errorLine, startS3, S3_ENV } from './helpers.js';
-import type { FaultServer } from './helpers.js';
+import type { FaultServer, ServedRequest } from './helpers.js';
 
 const CHAIN = buildChain(1, 4000);
 const PART = 400_000;
@@ -58,7 +58,7 @@ async function fetchOk(extra: string[], faults = {}) {
   }
 }
 
-const gets = (r: Array<{ method: string; name: string }>, name?: string) => r.filter((x) => x.method === 'GET' && (name === undefined || x.name === name));
+const gets = (r: ServedRequest[], name?: string) => r.filter((x) => x.method === 'GET' && (name === undefined || x.name === name));
 
 test('multi-part happy path: listed parts assembled in place and validated', async () => {
   const { deps, requests } = await fetchOk(['--parts', PARTS.map((p) => p.part).join(','), '--concurrency', '3']);

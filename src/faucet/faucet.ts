@@ -95,6 +95,7 @@ export class Faucet {
     }
     let sent: Sent | undefined;
     let held: { account: { balance: bigint | undefined }; cost: bigint } | undefined;
+    // every way out of this block that is not a sent drip gives the reserved slots back
     try {
       await this.p.chain.ensureFresh();
       if (this.p.chain.error !== undefined || this.p.chain.chainId === undefined || !this.p.chain.fees) {
@@ -115,9 +116,11 @@ export class Faucet {
       m.drip('sent');
       this.p.log.info({ to: addr.address, txHash: sent.hash, nonce: sent.nonce, from: sent.from, ip }, 'drip sent');
     } catch (e) {
-      res.release();
       if (held) held.account.balance = (held.account.balance ?? 0n) + held.cost;
       return this.failure(e);
+    } finally {
+      // no-op after commit
+      res.release();
     }
     if (this.p.wait === 'receipt') {
       const failed = await this.waitReceipt(sent.hash);

@@ -18,7 +18,10 @@ const NODE_SEA_INTEGRITY = 'sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVN
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 const root = new URL('.', import.meta.url).pathname;
-const dist = join(root, 'dist');
+const finalDist = join(root, 'dist');
+// Build into a private staging dir and swap it in at the end, so a concurrent build or a test
+// reading dist/ never sees a half-written tree (and a failed build leaves the old dist/ intact).
+const dist = join(root, `.dist-stage-${process.pid}`);
 const cache = join(root, '.cache');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const noSea = process.argv.includes('--no-sea');
@@ -27,10 +30,11 @@ const noSea = process.argv.includes('--no-sea');
 function utilities() {
   const src = readFileSync(join(root, 'src/registry.ts'), 'utf8');
   const out = [];
-  // convention: `import { keyUploaderCommand } from './key-downloader/uploader-command.js'` -> key-uploader
-  for (const m of src.matchAll(/^import \{ (\w+)Command \} from '\.\/([\w\/-]+)\.js';$/gm)) {
-    out.push({ symbol: `${m[1]}Command`, path: m[2], name: m[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) });
+  // convention: `import('./key-downloader/uploader-command.js').then((m) => m.keyUploaderCommand)` -> key-uploader
+  for (const m of src.matchAll(/import\('\.\/([\w\/-]+)\.js'\)\.then\(\(m\) => m\.(\w+)Command\)/g)) {
+    out.push({ symbol: `${m[2]}Command`, path: m[1], name: m[2].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) });
   }
+  if (out.length === 0) throw new Error('src/registry.ts: no commands found');
   return out;
 }
 
@@ -50,7 +54,6 @@ const common = {
 };
 
 async function bundles() {
-  rmSync(dist, { recursive: true, force: true });
   mkdirSync(join(dist, 'bin'), { recursive: true });
   await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(dist, 'luxops.cjs') });
   chmodSync(join(dist, 'luxops.cjs'), 0o755);
@@ -93,7 +96,7 @@ function seaBaseBinary() {
 
 function sea() {
   const base = seaBaseBinary();
-  const work = join(cache, 'sea');
+  const work = join(cache, `sea-${process.pid}`);
   mkdirSync(work, { recursive: true });
   // The SEA main runs as a CommonJS script; a shebang line is not valid there, so strip it.
   const main = join(work, 'main.cjs');
@@ -103,11 +106,11 @@ function sea() {
   writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true }));
   // Generate the blob with the same Node that will run it (code cache is version-specific).
   quiet(base, ['--experimental-sea-config', config]);
-  const tmp = join(dist, '.luxops.tmp');
-  copyFileSync(base, tmp);
-  chmodSync(tmp, 0o755);
-  quiet(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
-  renameSync(tmp, join(dist, 'luxops'));
+  const out = join(dist, 'luxops');
+  copyFileSync(base, out);
+  chmodSync(out, 0o755);
+  quiet(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+  rmSync(work, { recursive: true, force: true });
 }
 
 /** Run a tool; its chatter (postject's ELF section warnings) is shown only when it fails. */
@@ -131,12 +134,25 @@ function sums() {
   for (const f of [...files, join(dist, 'SHA256SUMS')]) {
     const size = statSync(f).size;
     const human = size > 1 << 20 ? `${(size / (1 << 20)).toFixed(1)} MiB` : `${(size / 1024).toFixed(1)} KiB`;
-    console.log(`${relative(root, f).padEnd(36)} ${human.padStart(10)}  (${size} bytes)`);
+    console.log(`${join('dist', relative(dist, f)).padEnd(36)} ${human.padStart(10)}  (${size} bytes)`);
   }
 }
 
+/** Replace dist/ with the staged tree (two renames; the old tree is removed afterwards). */
+function swapIn() {
+  const old = join(root, `.dist-old-${process.pid}`);
+  if (existsSync(finalDist)) renameSync(finalDist, old);
+  renameSync(dist, finalDist);
+  rmSync(old, { recursive: true, force: true });
+}
+
 const t0 = Date.now();
-await bundles();
-if (!noSea) sea();
-sums();
+try {
+  await bundles();
+  if (!noSea) sea();
+  sums();
+  swapIn();
+} finally {
+  rmSync(dist, { recursive: true, force: true });
+}
 console.log(`built in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

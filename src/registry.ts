@@ -1,25 +1,42 @@
 // Utility name -> command. The order here is the order of `luxops --help`.
-// build.mjs reads the `import { xyzCommand } from './dir/file.js'` lines to make one bundle per
-// utility (dist/bin/xyz.cjs), so keep one import per line in exactly that form.
+// Entries are lazy: only the command that runs is evaluated (see lazyCommand). build.mjs reads the
+// dynamic-import-then-pick-the-xyzCommand-export calls below to make one bundle per utility
+// (dist/bin/xyz.cjs), so keep exactly their form. test/registry.test.ts checks every summary here
+// against the loaded command's own.
+import { lazyCommand } from './core/command.js';
 import type { Command } from './core/command.js';
-// -- imports (one line per command) --
-import { startupCommand } from './startup/command.js';
-import { rlpImportCommand } from './rlp-import/command.js';
-import { restoreSnapshotCommand } from './rlp-import/restore-command.js';
-import { keyDownloaderCommand } from './key-downloader/command.js';
-import { signerDownloaderCommand } from './signer-downloader/command.js';
-import { keyUploaderCommand } from './key-downloader/uploader-command.js';
-import { faucetCommand } from './faucet/command.js';
-import { installCommand } from './install/command.js';
 
 export const commands: readonly Command[] = [
-  // -- commands (one line per command) --
-  startupCommand,
-  rlpImportCommand,
-  restoreSnapshotCommand,
-  keyDownloaderCommand,
-  signerDownloaderCommand,
-  keyUploaderCommand,
-  faucetCommand,
-  installCommand,
+  lazyCommand(
+    { name: 'startup', summary: 'Run luxd as a supervised child (or attach to it): signals, exit codes, health wait, chain aliases, RLP import, readiness', handlesSignals: true },
+    () => import('./startup/command.js').then((m) => m.startupCommand),
+  ),
+  lazyCommand(
+    { name: 'rlp-import', summary: 'download a multi-part C-chain RLP export (resumable, verified) and import it into luxd' },
+    () => import('./rlp-import/command.js').then((m) => m.rlpImportCommand),
+  ),
+  lazyCommand(
+    { name: 'restore-snapshot', summary: 'stream a .tar/.tar.gz snapshot into the data dir (safe extraction, sha256, marker)' },
+    () => import('./rlp-import/restore-command.js').then((m) => m.restoreSnapshotCommand),
+  ),
+  lazyCommand(
+    { name: 'key-downloader', summary: 'download the TLS staking key + certificate from S3 (KMS envelope), verify the NodeID, write them safely' },
+    () => import('./key-downloader/command.js').then((m) => m.keyDownloaderCommand),
+  ),
+  lazyCommand(
+    { name: 'signer-downloader', summary: 'download the BLS signer key from S3 (KMS envelope), verify it, derive public key + proof of possession, write it safely' },
+    () => import('./signer-downloader/command.js').then((m) => m.signerDownloaderCommand),
+  ),
+  lazyCommand(
+    { name: 'key-uploader', summary: 'seal local TLS staking key/cert and/or BLS signer key with KMS into the avalanche-ops envelope and upload to S3' },
+    () => import('./key-downloader/uploader-command.js').then((m) => m.keyUploaderCommand),
+  ),
+  lazyCommand(
+    { name: 'faucet', summary: 'devnet token faucet: /drip, /health, a web page and /metrics, with per-IP and per-address limits' },
+    () => import('./faucet/command.js').then((m) => m.faucetCommand),
+  ),
+  lazyCommand(
+    { name: 'install', summary: 'copy this executable into DIR (0755, atomic) and link every command name to it' },
+    () => import('./install/command.js').then((m) => m.installCommand),
+  ),
 ];

@@ -70,7 +70,8 @@ export interface CommandSpec<T extends readonly OptionDef[]> {
 export interface Command {
   readonly name: string;
   readonly summary: string;
-  readonly options: readonly OptionDef[];
+  /** the full option table (absent on a lazy registry entry until it is loaded) */
+  readonly options?: readonly OptionDef[];
   readonly handlesSignals: boolean;
   main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, deps: Deps): Promise<number>;
 }
@@ -140,4 +141,27 @@ export function reportFailure(e: unknown, log: Logger, deps: Deps, prog: string)
   log.error({ code: 'E_INTERNAL' }, `unexpected error: ${errorMessage(e)}`);
   log.debug({ stack: e instanceof Error ? e.stack : undefined }, 'stack');
   return EXIT.FAILURE;
+}
+
+export interface CommandInfo {
+  readonly name: string;
+  readonly summary: string;
+  readonly handlesSignals?: boolean;
+}
+
+/**
+ * A registry entry that loads its command on first use. Loading every utility eagerly would put the
+ * AWS SDK, viem and friends into the supervisor's memory and start-up path (it must stay small and
+ * spawn luxd fast), so the dispatcher only evaluates the command it runs.
+ */
+export function lazyCommand(info: CommandInfo, load: () => Promise<Command>): Command {
+  return {
+    name: info.name,
+    summary: info.summary,
+    handlesSignals: info.handlesSignals ?? false,
+    async main(argv, env, deps) {
+      const cmd = await load();
+      return cmd.main(argv, env, deps);
+    },
+  };
 }

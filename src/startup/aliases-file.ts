@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { LuxopsError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/files.js';
-import { isBlockchainId } from './aliases.js';
-import type { AliasSpec } from './aliases.js';
+import { isBlockchainId } from './alias-spec.js';
+import type { AliasSpec } from './alias-spec.js';
 
 type AliasesDoc = Record<string, string[]>;
 

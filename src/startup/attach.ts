@@ -5,7 +5,6 @@ import type { SignalSource } from '../core/shutdown.js';
 import { errorMessage } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
 import { FORWARDED_SIGNALS } from './forward-signals.js';
-import { runLifecycle } from './lifecycle.js';
 import type { LifecycleOptions } from './lifecycle.js';
 
 export interface AttachOptions {
@@ -33,6 +32,7 @@ export async function attach(opts: AttachOptions): Promise<number> {
   };
   for (const s of FORWARDED_SIGNALS) opts.signals.on(s, handler);
   try {
+    const { runLifecycle } = await import('./lifecycle.js');
     const f = await runLifecycle({ ...opts.lifecycle, signal: ac.signal });
     log.error({ code: 'E_STRICT_STOP' }, `--strict: ${f.failure}`);
     return EXIT.FAILURE;

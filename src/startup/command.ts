@@ -8,7 +8,7 @@ import { unprefixConfig } from '../core/options.js';
 import { rlpImportOptions } from '../rlp-import/options.js';
 import type { RlpImportConfig } from '../rlp-import/options.js';
 import { join } from 'node:path';
-import { parseAliases } from './aliases.js';
+import { parseAliases } from './alias-spec.js';
 import { mergeAliasesFile } from './aliases-file.js';
 import { attach } from './attach.js';
 import { clearChainData, planClearChainData } from './clear-chain-data.js';

@@ -1,7 +1,8 @@
 // The one seam between startup and rlp-import: run the import job in-process with startup's
-// config under the `rlp-` prefix, so its signature is wired in exactly one place.
+// config under the `rlp-` prefix, so its signature is wired in exactly one place. The job is
+// loaded on first use: it pulls in the S3 client, and every pod start pays for module loading
+// before luxd is spawned, while only pods that import ever need it.
 import type { Logger } from 'pino';
-import { runRlpImport } from '../rlp-import/import-job.js';
 import type { RlpImportProgress, RlpImportResult } from '../rlp-import/import-job.js';
 import type { RlpImportConfig } from '../rlp-import/options.js';
 
@@ -11,6 +12,7 @@ export type RlpProgress = RlpImportProgress;
 export type RlpOutcome = RlpImportResult;
 
 /** Run the import; throws LuxopsError on failure, the abort reason on shutdown. */
-export function runRlpTask(config: RlpImportConfig, ctx: { log: Logger; signal: AbortSignal; onProgress?: (p: RlpProgress) => void }): Promise<RlpOutcome> {
+export async function runRlpTask(config: RlpImportConfig, ctx: { log: Logger; signal: AbortSignal; onProgress?: (p: RlpProgress) => void }): Promise<RlpOutcome> {
+  const { runRlpImport } = await import('../rlp-import/import-job.js');
   return runRlpImport(config, ctx);
 }

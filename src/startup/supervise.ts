@@ -5,7 +5,6 @@ import { errorMessage } from '../core/errors.js';
 import type { SignalSource } from '../core/shutdown.js';
 import { EXIT } from '../core/exit-codes.js';
 import { forwardSignals } from './forward-signals.js';
-import { runLifecycle } from './lifecycle.js';
 import type { LifecycleOptions } from './lifecycle.js';
 import { resolveExecutable, spawnChild } from './spawn-child.js';
 import type { ChildExit } from './spawn-child.js';
@@ -56,6 +55,8 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
 
   let strictFailure: string | undefined;
   void child.exited.then((exit) => ac.abort(new ChildExited(exit)));
+  // loaded after the spawn: the HTTP client is the heaviest module here, and luxd should not wait for it
+  const { runLifecycle } = await import('./lifecycle.js');
   runLifecycle({ ...opts.lifecycle, signal: ac.signal }).then(
     (f) => {
       strictFailure = f.failure;

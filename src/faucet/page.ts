@@ -52,7 +52,7 @@ export function renderPage(info: PageInfo): { html: string; csp: string } {
 <title>Lux devnet faucet</title><style>${STYLE}</style></head>
 <body><main>
 <h1>Lux devnet faucet</h1>
-<p class="sub">Get ${esc(info.amount)} test tokens${esc(chain)}.</p>
+<p class="sub">Get ${esc(info.amount)} test ${info.amount === '1' ? 'token' : 'tokens'}${esc(chain)}.</p>
 <form id="drip" method="post" action="drip">
 <label for="address">Your address</label>
 <div class="row"><input id="address" name="address" placeholder="0x..." autocomplete="off" spellcheck="false" required pattern="0x[0-9a-fA-F]{40}"><button id="go" type="submit">Send tokens</button></div>

@@ -1,6 +1,5 @@
 // Shared pieces of the faucet tests: a real anvil on 127.0.0.1 (npm @foundry-rs/anvil), a faucet
 // started in-process on port 0 with test-friendly settings, and small HTTP/RPC helpers.
-import { join } from 'node:path';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { request } from 'undici';
@@ -103,8 +102,6 @@ export function drip(base: string, address: string, headers: Record<string, stri
 export function randomAddress(): `0x${string}` {
   return privateKeyToAccount(generatePrivateKey()).address;
 }
-
-export const FIXTURE_DIR = join(ROOT, 'test', 'faucet');
 
 /** Wait (at most ~10 s) until `hash` has a receipt; anvil mines right after accepting, not before answering. */
 export async function waitMined(rpc: JsonRpcClient, hash: string): Promise<{ status: string; blockNumber: string }> {

@@ -1,0 +1,91 @@
+// Black-box runs of the built executables (dist/luxops.cjs under node, and the single executable
+// dist/luxops): help, usage errors, a real serve-drip-SIGTERM cycle against anvil, and --dev
+// finding anvil on its own (from the working directory, and from the executable's directory).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { BINARIES, ROOT, runBin, jsonLines } from '../helpers/run-bin.js';
+import { startChain, drip, call, randomAddress, DEV_KEYS } from './helpers.js';
+import type { Chain } from './helpers.js';
+
+const KEY = DEV_KEYS[1];
+const RUNS = [
+  { name: 'luxops.cjs', file: process.execPath, pre: [BINARIES.cjs] },
+  { name: 'luxops (SEA)', file: BINARIES.sea, pre: [] as string[] },
+];
+
+let chain: Chain;
+const children: ChildProcess[] = [];
+before(async () => {
+  chain = await startChain();
+});
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await chain?.node.stop();
+});
+
+/** Start a long-running faucet and wait (bounded) for its "faucet listening" line. */
+function serve(run: (typeof RUNS)[number], args: string[], env: Record<string, string>, cwd = ROOT): Promise<{ child: ChildProcess; url: string; stderr: () => string; exit: Promise<number | null> }> {
+  const child = spawn(run.file, [...run.pre, 'faucet', ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout!.resume();
+  const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "faucet listening" within 30s: ${err}`)), 30_000);
+    const check = () => {
+      const line = jsonLines(err).find((l) => l.msg === 'faucet listening');
+      if (line) {
+        clearTimeout(timer);
+        child.stderr!.off('data', check);
+        resolve({ child, url: String(line.url), stderr: () => err, exit });
+      }
+    };
+    child.stderr!.on('data', check);
+    void exit.then((code) => reject(new Error(`exited ${code} before listening: ${err}`)));
+  });
+}
+
+for (const run of RUNS) {
+  test(`${run.name}: --help and usage errors`, async () => {
+    const help = await runBin(run.file, [...run.pre, 'faucet', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--keys-file PATH/);
+    assert.match(help.stdout, /LUXOPS_FAUCET_KEY/);
+    const missing = await runBin(run.file, [...run.pre, 'faucet', '--rpc-url', chain.node.url], { env: { PATH: process.env.PATH ?? '' } });
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr.split('\n')[0], 'luxops faucet: missing faucet key: give --key-file, --keys-file or LUXOPS_FAUCET_KEY');
+    const onCli = await runBin(run.file, [...run.pre, 'faucet', `--faucet-key=${KEY}`]);
+    assert.equal(onCli.code, 2);
+    assert.ok(!onCli.stderr.includes(KEY.slice(2)));
+  });
+
+  test(`${run.name}: serves, drips, and exits 0 on SIGTERM`, async () => {
+    const f = await serve(run, ['--rpc-url', chain.node.url, '--listen', '127.0.0.1:0', '--chain-id', '96369'], { LUXOPS_FAUCET_KEY: KEY, LUXOPS_IP_LIMIT: 'off' });
+    const r = await drip(f.url, randomAddress());
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await call(f.url, 'GET', '/health')).status, 200);
+    f.child.kill('SIGTERM');
+    assert.equal(await f.exit, 0);
+    assert.ok(!f.stderr().includes(KEY.slice(2)), 'the key is never logged');
+  });
+}
+
+test('luxops.cjs faucet --dev (what npm start runs) finds anvil from the working directory and stops it on SIGTERM', async () => {
+  const f = await serve(RUNS[0]!, ['--dev', '--listen', '127.0.0.1:0'], {});
+  assert.equal((await drip(f.url, randomAddress())).status, 200);
+  const anvilUrl = String(jsonLines(f.stderr()).find((l) => l.msg === 'dev: anvil started')!.url);
+  f.child.kill('SIGTERM');
+  assert.equal(await f.exit, 0);
+  await assert.rejects(call(anvilUrl, 'POST', '/', '{}', { 'content-type': 'application/json' }));
+});
+
+test('the single executable finds anvil from its own directory when run elsewhere', async () => {
+  const f = await serve(RUNS[1]!, ['--dev', '--listen', '127.0.0.1:0'], {}, tmpdir());
+  assert.equal((await call(f.url, 'GET', '/health')).status, 200);
+  f.child.kill('SIGINT');
+  assert.equal(await f.exit, 0);
+});

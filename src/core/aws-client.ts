@@ -18,7 +18,7 @@ export function awsClientConfig(o: AwsClientOptions): Record<string, unknown> {
   const cfg: Record<string, unknown> = {
     region: o.region,
     maxAttempts: 1,
-    requestHandler: { requestTimeout: o.requestTimeoutMs, connectionTimeout: Math.min(o.requestTimeoutMs, 10_000) },
+    requestHandler: { requestTimeout: o.requestTimeoutMs, connectionTimeout: Math.min(o.requestTimeoutMs, 10_000), throwOnRequestTimeout: true },
   };
   if (o.endpoint) cfg.endpoint = o.endpoint;
   if (o.profile) cfg.profile = o.profile;
@@ -41,8 +41,10 @@ export interface AwsErrorFacts {
 /** Pull name, HTTP status and errno code out of whatever the SDK threw. */
 export function awsErrorFacts(e: unknown): AwsErrorFacts {
   const err = (e ?? {}) as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } };
+  const name = err.Code ?? err.name ?? 'Error';
   return {
-    name: err.Code ?? err.name ?? 'Error',
+    // a bare network Error says more by its errno (ECONNREFUSED) than by its class name
+    name: name === 'Error' && err.code ? err.code : name,
     status: err.$metadata?.httpStatusCode ?? err.$response?.statusCode,
     code: err.code,
     message: String(err.message ?? e).split('\n')[0] ?? '',

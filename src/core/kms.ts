@@ -56,7 +56,7 @@ async function retried<T>(fn: () => Promise<T>, p: AwsRetryPolicy, action: 'kms:
       maxTimeoutMs: 5_000,
       signal: p.signal,
       shouldRetry: isAwsTransient,
-      onRetry: (e, attempt, left) => p.log?.warn({ code: 'E_KMS_RETRY', kmsKeyId: keyId, attempt, retriesLeft: left, awsError: awsErrorFacts(e).name }, `${action} failed, retrying`),
+      onRetry: (e, attempt, left) => left > 0 && p.log?.warn({ code: 'E_KMS_RETRY', kmsKeyId: keyId, attempt, retriesLeft: left, awsError: awsErrorFacts(e).name }, `${action} failed, retrying`),
     });
   } catch (e) {
     throw mapKmsError(e, action, keyId);

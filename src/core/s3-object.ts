@@ -59,7 +59,7 @@ async function retried<T>(fn: () => Promise<T>, p: AwsRetryPolicy, action: 's3:G
       maxTimeoutMs: 5_000,
       signal: p.signal,
       shouldRetry: isAwsTransient,
-      onRetry: (e, attempt, left) => p.log?.warn({ code: 'E_S3_RETRY', bucket, s3Key: key, attempt, retriesLeft: left, awsError: awsErrorFacts(e).name }, `${action} failed, retrying`),
+      onRetry: (e, attempt, left) => left > 0 && p.log?.warn({ code: 'E_S3_RETRY', bucket, s3Key: key, attempt, retriesLeft: left, awsError: awsErrorFacts(e).name }, `${action} failed, retrying`),
     });
   } catch (e) {
     throw mapS3Error(e, action, bucket, key);

@@ -61,23 +61,23 @@ export async function fetchPlaintext(ctx: EnvelopeContext, key: string): Promise
   return plain;
 }
 
-/** Seal `plaintext` (zstd, then a fresh KMS data key) unless --plaintext, and PUT it at `key`. */
-export async function uploadSealed(ctx: EnvelopeContext, key: string, plaintext: Uint8Array): Promise<number> {
+/** Seal `plaintext` (zstd, then a fresh KMS data key) into an envelope; --plaintext returns it as is. */
+export async function sealPlaintext(ctx: EnvelopeContext, plaintext: Uint8Array): Promise<Uint8Array> {
   const { config } = ctx;
-  let body: Uint8Array;
-  if (config.plaintext || !ctx.kms) {
-    body = plaintext;
-  } else {
-    const dk = await kmsGenerateDataKey(ctx.kms, config.kmsKeyId!, ctx.retry);
-    const frame = zstdCompress(plaintext);
-    try {
-      body = sealEnvelope(frame, dk.plaintext, dk.ciphertextBlob, config.aadTag ?? '');
-    } finally {
-      dk.plaintext.fill(0);
-      frame.fill(0);
-    }
+  if (config.plaintext || !ctx.kms) return plaintext;
+  const dk = await kmsGenerateDataKey(ctx.kms, config.kmsKeyId!, ctx.retry);
+  const frame = zstdCompress(plaintext);
+  try {
+    return sealEnvelope(frame, dk.plaintext, dk.ciphertextBlob, config.aadTag ?? '');
+  } finally {
+    dk.plaintext.fill(0);
+    frame.fill(0);
   }
+}
+
+/** PUT a sealed body at `key`. */
+export async function uploadObject(ctx: EnvelopeContext, key: string, body: Uint8Array): Promise<void> {
+  const { config } = ctx;
   await putObjectBytes(ctx.s3, config.s3Bucket, key, body, ctx.retry);
   ctx.log.info({ bucket: config.s3Bucket, s3Key: key, bytes: body.length, sealed: !config.plaintext }, 'uploaded object');
-  return body.length;
 }

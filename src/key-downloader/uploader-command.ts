@@ -8,7 +8,7 @@ import { LuxopsError, UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
 import { validateEnvelopeFlags } from '../core/aws-options.js';
 import { expandKeyTemplate } from '../core/key-template.js';
-import { createEnvelopeContext, destroyEnvelopeContext, uploadSealed } from '../core/sealed-object.js';
+import { createEnvelopeContext, destroyEnvelopeContext, sealPlaintext, uploadObject } from '../core/sealed-object.js';
 import type { EnvelopeContext } from '../core/sealed-object.js';
 import { objectExists } from '../core/s3-object.js';
 import { deriveBlsKey, hex0x } from '../core/bls-key.js';
@@ -93,7 +93,10 @@ export const keyUploaderCommand = defineCommand({
       const ctx = createEnvelopeContext(c, env, log, deps.signal);
       try {
         if (!c.overwrite) await refuseExisting(ctx, uploads);
-        for (const u of uploads) await uploadSealed(ctx, u.s3Key, data.get(u)!);
+        // every KMS call happens before the first PUT, so a KMS failure uploads nothing
+        const sealed: Uint8Array[] = [];
+        for (const u of uploads) sealed.push(await sealPlaintext(ctx, data.get(u)!));
+        for (const [i, u] of uploads.entries()) await uploadObject(ctx, u.s3Key, sealed[i]!);
       } finally {
         destroyEnvelopeContext(ctx);
       }

@@ -29,7 +29,7 @@ export interface FakeKms {
   url: string;
   keys: Array<{ id: string; alias?: string; enabled: boolean; denied: boolean }>;
   calls: Array<{ target: string; keyId?: string; accessKeyId?: string; status: number; error?: string }>;
-  faults: { throttle: number; fail500: number };
+  faults: { throttle: number; fail500: number; rules: Array<{ target?: string; skip?: number; count?: number; type?: string; status?: number }> };
   arnOf(id: string): string;
   close(): Promise<void>;
 }
@@ -91,20 +91,33 @@ export async function startS3(): Promise<S3Fixture> {
   };
 }
 
-/** A KMS data key from fake-kms over raw HTTP (not through the code under test). */
-export async function dataKeyFrom(kmsUrl: string, keyId = 'test-key'): Promise<{ plaintext: Buffer; blob: Buffer }> {
+/** One KMS JSON 1.1 call over raw HTTP (not through the code under test). */
+export async function kmsCall(kmsUrl: string, op: string, body: object): Promise<{ status: number; json: Record<string, string> }> {
   const res = await fetch(`${kmsUrl}/`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'TrentService.GenerateDataKey',
+      'x-amz-target': `TrentService.${op}`,
       authorization: 'AWS4-HMAC-SHA256 Credential=FIXTURE/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=00',
     },
-    body: JSON.stringify({ KeyId: keyId, KeySpec: 'AES_256' }),
+    body: JSON.stringify(body),
   });
-  const j = (await res.json()) as { Plaintext: string; CiphertextBlob: string };
-  if (res.status !== 200) throw new Error(`fixture GenerateDataKey: ${res.status} ${JSON.stringify(j)}`);
-  return { plaintext: Buffer.from(j.Plaintext, 'base64'), blob: Buffer.from(j.CiphertextBlob, 'base64') };
+  return { status: res.status, json: (await res.json()) as Record<string, string> };
+}
+
+/** A KMS data key from fake-kms over raw HTTP. */
+export async function dataKeyFrom(kmsUrl: string, keyId = 'test-key'): Promise<{ plaintext: Buffer; blob: Buffer }> {
+  const { status, json } = await kmsCall(kmsUrl, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
+  if (status !== 200) throw new Error(`fixture GenerateDataKey: ${status} ${JSON.stringify(json)}`);
+  return { plaintext: Buffer.from(json.Plaintext!, 'base64'), blob: Buffer.from(json.CiphertextBlob!, 'base64') };
+}
+
+/** Open an envelope entirely outside the code under test: raw KMS Decrypt, node:crypto GCM, zstd CLI. */
+export async function openIndependently(kmsUrl: string, envelope: Buffer, aad = AAD): Promise<Buffer> {
+  const n = envelope[2]! | (envelope[3]! << 8);
+  const { status, json } = await kmsCall(kmsUrl, 'Decrypt', { CiphertextBlob: envelope.subarray(16, 16 + n).toString('base64') });
+  if (status !== 200) throw new Error(`fixture Decrypt: ${status} ${JSON.stringify(json)}`);
+  return unzstdCli(openEnvelopeBytes(envelope, Buffer.from(json.Plaintext!, 'base64'), aad));
 }
 
 /** zstd frame from the zstd command-line tool. */

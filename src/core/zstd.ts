@@ -41,8 +41,9 @@ export function nativeZstdCompress(): ZstdCompressSync | undefined {
   return typeof fn === 'function' ? fn : undefined;
 }
 
-/** Encode `data` as one zstd frame (native when available, else raw blocks). */
-export function zstdCompress(data: Uint8Array, native: ZstdCompressSync | undefined = nativeZstdCompress()): Buffer {
+/** Encode `data` as one zstd frame (native when available, else raw blocks; `null` forces raw). */
+export function zstdCompress(data: Uint8Array, encoder?: ZstdCompressSync | null): Buffer {
+  const native = encoder === null ? undefined : (encoder ?? nativeZstdCompress());
   if (native) {
     const c = (zlib as unknown as { constants: Record<string, number> }).constants;
     const params: Record<number, number> = {};

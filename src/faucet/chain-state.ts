@@ -42,10 +42,21 @@ export class ChainState {
     return this.accounts.reduce((s, a) => s + (a.balance ?? 0n), 0n);
   }
 
-  /** Refresh when the cache is older than the interval (always when the interval is 0). */
+  /**
+   * Refresh when the cache is older than the interval (always when the interval is 0). A good
+   * cache up to 3 intervals old is served while a background refresh runs, so a busy /health
+   * never queues behind the node; a failed or older one is awaited.
+   */
   async ensureFresh(): Promise<void> {
-    if (this.now() - this.refreshedAt < this.intervalMs && this.intervalMs > 0) return;
-    await this.refresh();
+    if (this.intervalMs === 0) return this.refresh();
+    const age = this.now() - this.refreshedAt;
+    if (age < this.intervalMs) return;
+    const refreshing = this.refresh();
+    if (this.error === undefined && age < 3 * this.intervalMs) {
+      refreshing.catch(() => undefined);
+      return;
+    }
+    await refreshing;
   }
 
   /** Ask the node now (joins a refresh already running). */

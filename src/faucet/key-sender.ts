@@ -24,6 +24,13 @@ export interface Sent {
   from: `0x${string}`;
 }
 
+interface Signed {
+  transfer: Transfer;
+  nonce: number;
+  raw: `0x${string}`;
+  hash: `0x${string}`;
+}
+
 interface Job {
   transfer: Transfer;
   resolve(s: Sent): void;
@@ -74,11 +81,15 @@ export class KeySender {
 
   private async pump(): Promise<void> {
     this.busy = true;
+    let pre: Signed | undefined;
     try {
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         try {
-          job.resolve(await this.sendOne(job.transfer));
+          const out = await this.sendOne(job.transfer, pre, this.queue[0]?.transfer);
+          pre = out.nextSigned;
+          job.resolve(out.sent);
         } catch (e) {
+          pre = undefined;
           job.reject(e);
         }
       }
@@ -87,28 +98,41 @@ export class KeySender {
     }
   }
 
+  private async sign(t: Transfer, nonce: number): Promise<Signed> {
+    const raw = await this.account.signTransaction({
+      type: 'eip1559',
+      chainId: t.chainId,
+      nonce,
+      to: t.to,
+      value: t.value,
+      gas: TRANSFER_GAS,
+      maxFeePerGas: t.fees.maxFeePerGas,
+      maxPriorityFeePerGas: t.fees.maxPriorityFeePerGas,
+    });
+    return { transfer: t, nonce, raw, hash: keccak256(raw) };
+  }
+
   private async sync(): Promise<number> {
     const hex = await this.pool.call<string>('eth_getTransactionCount', [this.address, 'pending']);
     this.next = Number(BigInt(hex));
     return this.next;
   }
 
-  private async sendOne(t: Transfer): Promise<Sent> {
+  /**
+   * Send `t` with the next nonce. While the node works on it, `following` (the next queued
+   * transfer) is signed with the nonce after: used only if this one is accepted and nothing
+   * resynced in between, so the guess costs nothing when wrong.
+   */
+  private async sendOne(t: Transfer, pre: Signed | undefined, following: Transfer | undefined): Promise<{ sent: Sent; nextSigned: Signed | undefined }> {
     for (let attempt = 1; ; attempt++) {
       const nonce = this.next ?? (await this.sync());
-      const raw = await this.account.signTransaction({
-        type: 'eip1559',
-        chainId: t.chainId,
-        nonce,
-        to: t.to,
-        value: t.value,
-        gas: TRANSFER_GAS,
-        maxFeePerGas: t.fees.maxFeePerGas,
-        maxPriorityFeePerGas: t.fees.maxPriorityFeePerGas,
-      });
-      const hash = keccak256(raw);
+      const signed = pre && pre.transfer === t && pre.nonce === nonce ? pre : await this.sign(t, nonce);
+      pre = undefined;
+      const sending = this.pool.call<string>('eth_sendRawTransaction', [signed.raw]);
+      sending.catch(() => undefined);
+      const nextSigned = following ? await this.sign(following, nonce + 1) : undefined;
       try {
-        await this.pool.call<string>('eth_sendRawTransaction', [raw]);
+        await sending;
       } catch (e) {
         if (e instanceof JsonRpcError && ALREADY_KNOWN.test(e.rpcMessage)) {
           // a fallback endpoint already has this exact transaction: it was accepted
@@ -124,7 +148,7 @@ export class KeySender {
       }
       this.next = nonce + 1;
       this.sent++;
-      return { hash, nonce, from: this.address };
+      return { sent: { hash: signed.hash, nonce, from: this.address }, nextSigned };
     }
   }
 }

@@ -22,7 +22,9 @@ export function normalizeKey(raw: string, where: string): `0x${string}` {
 export function parseKeysYaml(text: string, path: string): `0x${string}`[] {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // failsafe schema: every scalar stays a string (an unquoted 0x... or all-digit key would
+    // otherwise become a number and lose its value)
+    doc = parseYaml(text, { schema: 'failsafe' });
   } catch {
     // the YAML error text may quote the line, which may be a key: do not pass it on
     throw new UsageError(`--keys-file ${path}: not valid YAML`, 'E_BAD_KEYS_FILE');

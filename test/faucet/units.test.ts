@@ -124,7 +124,9 @@ test('metrics text: counters, histogram buckets cumulative, gauges, escaped labe
 test('keys: 0x optional, whitespace trimmed, YAML list of key entries, errors never quote the key', () => {
   const k = '59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
   assert.equal(normalizeKey(`  0x${k.toUpperCase()}\n`, 'x'), `0x${k}`);
-  assert.deepEqual(parseKeysYaml(`- key: ${k}\n  id: 1\n- key: "0x${k.replace('59', '5a')}"\n`, 'f.yaml'), [`0x${k}`, `0x${k.replace('59', '5a')}`]);
+  assert.deepEqual(parseKeysYaml(`- key: ${k}\n  id: 1\n- key: "0x${k.replace('59', '5a')}"\n- key: 0x${k}1\n`.replace(`0x${k}1`, `0x${k.slice(0, 63)}1`), 'f.yaml'), [`0x${k}`, `0x${k.replace('59', '5a')}`, `0x${k.slice(0, 63)}1`]);
+  // unquoted all-digit and 0x keys stay strings (not YAML numbers)
+  assert.deepEqual(parseKeysYaml(`- key: ${'1'.repeat(64)}\n- key: 0x${'2'.repeat(64)}\n`, 'f.yaml'), [`0x${'1'.repeat(64)}`, `0x${'2'.repeat(64)}`]);
   for (const [text, re] of [[`key: ${k}`, /non-empty YAML list/], ['[]', /non-empty/], [`- key: [${k}`, /not valid YAML/], [`- key: ${k}x`, /entry 1: not a hex/]] as const) {
     assert.throws(() => parseKeysYaml(text, 'f.yaml'), (e: Error) => re.test(e.message) && !e.message.includes(k.slice(4)), text);
   }

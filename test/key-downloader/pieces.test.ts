@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync, mkdirSync, rmSync, chmodSync } from 'node:
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { parseEnvelope, openEnvelope, sealEnvelope } from '../../src/core/envelope.js';
 import { zstdCompress, zstdDecompress, zstdRawFrame, nativeZstdCompress } from '../../src/core/zstd.js';
 import { expandKeyTemplate, ordinalOf } from '../../src/core/key-template.js';
@@ -157,6 +158,11 @@ test('BLS: published test vector public key; PoP verifies under the POP DST only
   assert.equal(info.proofOfPossession.length, 96);
   assert.ok(verifyProofOfPossession(info.publicKey, info.proofOfPossession));
   assert.equal(BLS_POP_DST, 'BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_');
+  // the PoP is a signature under the POP DST, not the default (NUL) signing DST
+  const sigs = bls12_381.longSignatures;
+  const nul = sigs.sign(sigs.hash(info.publicKey), sk).toBytes(true);
+  assert.notDeepEqual(Buffer.from(nul), Buffer.from(info.proofOfPossession));
+  assert.deepEqual(Buffer.from(sigs.sign(sigs.hash(info.publicKey, BLS_POP_DST), sk).toBytes(true)), Buffer.from(info.proofOfPossession));
   const other = deriveBlsKey(Buffer.from('47b8192d77bf871b62e87859d653922725724a5c031afeabc60bcef5ff665138', 'hex'));
   assert.ok(!verifyProofOfPossession(info.publicKey, other.proofOfPossession));
   const orderMinus1 = Buffer.from('73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000', 'hex');

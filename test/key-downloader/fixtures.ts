@@ -28,7 +28,7 @@ export const AWS_ENV: Record<string, string> = {
 export interface FakeKms {
   url: string;
   keys: Array<{ id: string; alias?: string; enabled: boolean; denied: boolean }>;
-  calls: Array<{ target: string; keyId?: string; accessKeyId?: string; status: number; error?: string }>;
+  calls: Array<{ target: string; keyId?: string; accessKeyId?: string; signedRegion?: string; status: number; error?: string }>;
   faults: { throttle: number; fail500: number; rules: Array<{ target?: string; skip?: number; count?: number; type?: string; status?: number }> };
   arnOf(id: string): string;
   close(): Promise<void>;

@@ -124,6 +124,20 @@ test('existing files with another identity: exit 1 E_EXISTING_DIFFERS, untouched
   assert.deepEqual(listAll(dir), ['staking', 'staking/staker.crt', 'staking/staker.key']);
 });
 
+test('S3 and KMS in different regions: KMS requests are signed for --kms-region, which defaults to --s3-region', async () => {
+  let before = kms.calls.length;
+  const r = await run(out(), { 's3-region': 'us-east-1', 'kms-region': 'eu-west-1' });
+  assert.equal(r.code, 0, r.deps.err());
+  assert.deepEqual([...new Set(kms.calls.slice(before).map((c) => c.signedRegion))], ['eu-west-1']);
+  before = kms.calls.length;
+  const args = awsArgs(s3, kms).filter((a, i, all) => a !== '--kms-region' && all[i - 1] !== '--kms-region');
+  const deps = captureDeps();
+  const dir = out();
+  const code = await keyDownloaderCommand.main([...args, '--s3-region', 'ap-south-1', '--s3-key-tls-key', 'staking/3/staker.key.zstd.encrypted', '--s3-key-tls-cert', 'staking/3/staker.crt.zstd.encrypted', '--tls-key-path', join(dir, 'k'), '--tls-cert-path', join(dir, 'c')], AWS_ENV, deps);
+  assert.equal(code, 0, deps.err());
+  assert.deepEqual([...new Set(kms.calls.slice(before).map((c) => c.signedRegion))], ['ap-south-1']);
+});
+
 test('only the certificate exists and matches: the missing key is written', async () => {
   const dir = out();
   mkdirSync(join(dir, 'staking'));

@@ -1,13 +1,16 @@
-// One nonce stream per key. Transfers for a key are signed and handed to the node one at a time,
-// in nonce order, so nonces are consecutive with no gap and no duplicate however many requests
-// arrive at once; a nonce is consumed only when the node accepted its transaction, so a rejected
-// transaction leaves no hole. `nonce too low` / `replacement transaction underpriced` mean someone
+// One nonce stream per key. Waiting transfers are taken in windows of up to 16: consecutive nonces
+// are assigned and signed in order, sent together, and the window settles before the next starts,
+// so there is never a duplicate, and a nonce is consumed only when the node accepted its
+// transaction. A rejected tail leaves the next nonce at the first rejected one; a rejected
+// transfer in the middle (a hole that would hold back the accepted ones after it) is filled at once
+// with a 0-value self-transfer. `nonce too low` / `replacement transaction underpriced` mean someone
 // else used the key: resync from the node's pending count and retry that transfer once.
 import { keccak256 } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
+import type { Logger } from '../core/log.js';
 import { JsonRpcError } from '../core/http.js';
+import { errorMessage } from '../core/errors.js';
 import { NoRpcError } from './rpc-pool.js';
-import type { RpcPool } from './rpc-pool.js';
 import { TRANSFER_GAS } from './chain-state.js';
 import type { Fees } from './chain-state.js';
 
@@ -24,8 +27,12 @@ export interface Sent {
   from: `0x${string}`;
 }
 
+/** What a sender needs from the RPC pool (tests pass a scripted node). */
+export interface RpcCaller {
+  call<T>(method: string, params?: unknown): Promise<T>;
+}
+
 interface Signed {
-  transfer: Transfer;
   nonce: number;
   raw: `0x${string}`;
   hash: `0x${string}`;
@@ -33,16 +40,26 @@ interface Signed {
 
 interface Job {
   transfer: Transfer;
+  retried: boolean;
   resolve(s: Sent): void;
   reject(e: unknown): void;
 }
 
+type Outcome = { ok: true } | { ok: false; error: unknown; clash: boolean; transport: boolean };
+
 const NONCE_CLASH = /nonce too low|replacement transaction underpriced|nonce has already been used|already used/i;
 const ALREADY_KNOWN = /already known|known transaction|already imported|transaction already exists/i;
+export const SEND_WINDOW = 16;
 
 /** True for node answers that mean our nonce view is stale. */
 export function isNonceClash(e: unknown): boolean {
   return e instanceof JsonRpcError && NONCE_CLASH.test(e.rpcMessage);
+}
+
+function classify(e: unknown): Outcome {
+  // the exact transaction is already in the pool (a fallback endpoint got it first): accepted
+  if (e instanceof JsonRpcError && ALREADY_KNOWN.test(e.rpcMessage)) return { ok: true };
+  return { ok: false, error: e, clash: isNonceClash(e), transport: e instanceof NoRpcError };
 }
 
 export class KeySender {
@@ -50,20 +67,24 @@ export class KeySender {
   private next: number | undefined;
   private readonly queue: Job[] = [];
   private busy = false;
-  /** accepted transactions and resyncs, for metrics */
+  private sending = 0;
+  /** accepted transactions, resyncs and filled holes, for metrics and tests */
   sent = 0;
   resyncs = 0;
+  holesFilled = 0;
 
   constructor(
     private readonly account: PrivateKeyAccount,
-    private readonly pool: RpcPool,
+    private readonly pool: RpcCaller,
+    private readonly log?: Logger,
+    private readonly window = SEND_WINDOW,
   ) {
     this.address = account.address;
   }
 
-  /** Transfers waiting for or holding this key's next nonce. */
+  /** Transfers waiting for or holding a nonce. */
   get inFlight(): number {
-    return this.queue.length + (this.busy ? 1 : 0);
+    return this.queue.length + this.sending;
   }
 
   /** The nonce the next transfer will use (undefined until synced). */
@@ -74,28 +95,35 @@ export class KeySender {
   /** Queue a transfer; resolves once the node accepted it. */
   send(transfer: Transfer): Promise<Sent> {
     return new Promise<Sent>((resolve, reject) => {
-      this.queue.push({ transfer, resolve, reject });
+      this.queue.push({ transfer, retried: false, resolve, reject });
       if (!this.busy) void this.pump();
     });
   }
 
   private async pump(): Promise<void> {
     this.busy = true;
-    let pre: Signed | undefined;
     try {
-      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+      while (this.queue.length > 0) {
+        const jobs = this.queue.splice(0, this.window);
+        this.sending = jobs.length;
         try {
-          const out = await this.sendOne(job.transfer, pre, this.queue[0]?.transfer);
-          pre = out.nextSigned;
-          job.resolve(out.sent);
+          await this.sendWindow(jobs);
         } catch (e) {
-          pre = undefined;
-          job.reject(e);
+          // only failures before anything was sent (nonce sync, signing) get here
+          for (const j of jobs) j.reject(e);
+        } finally {
+          this.sending = 0;
         }
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  private async sync(): Promise<number> {
+    const hex = await this.pool.call<string>('eth_getTransactionCount', [this.address, 'pending']);
+    this.next = Number(BigInt(hex));
+    return this.next;
   }
 
   private async sign(t: Transfer, nonce: number): Promise<Signed> {
@@ -109,46 +137,54 @@ export class KeySender {
       maxFeePerGas: t.fees.maxFeePerGas,
       maxPriorityFeePerGas: t.fees.maxPriorityFeePerGas,
     });
-    return { transfer: t, nonce, raw, hash: keccak256(raw) };
+    return { nonce, raw, hash: keccak256(raw) };
   }
 
-  private async sync(): Promise<number> {
-    const hex = await this.pool.call<string>('eth_getTransactionCount', [this.address, 'pending']);
-    this.next = Number(BigInt(hex));
-    return this.next;
+  private submit(s: Signed): Promise<Outcome> {
+    return this.pool.call<string>('eth_sendRawTransaction', [s.raw]).then(() => ({ ok: true }) as Outcome, classify);
   }
 
-  /**
-   * Send `t` with the next nonce. While the node works on it, `following` (the next queued
-   * transfer) is signed with the nonce after: used only if this one is accepted and nothing
-   * resynced in between, so the guess costs nothing when wrong.
-   */
-  private async sendOne(t: Transfer, pre: Signed | undefined, following: Transfer | undefined): Promise<{ sent: Sent; nextSigned: Signed | undefined }> {
-    for (let attempt = 1; ; attempt++) {
-      const nonce = this.next ?? (await this.sync());
-      const signed = pre && pre.transfer === t && pre.nonce === nonce ? pre : await this.sign(t, nonce);
-      pre = undefined;
-      const sending = this.pool.call<string>('eth_sendRawTransaction', [signed.raw]);
-      sending.catch(() => undefined);
-      const nextSigned = following ? await this.sign(following, nonce + 1) : undefined;
-      try {
-        await sending;
-      } catch (e) {
-        if (e instanceof JsonRpcError && ALREADY_KNOWN.test(e.rpcMessage)) {
-          // a fallback endpoint already has this exact transaction: it was accepted
-        } else if (isNonceClash(e) && attempt === 1) {
-          this.resyncs++;
-          this.next = undefined;
-          continue;
-        } else {
-          // the node may or may not have it when no endpoint answered: ask again next time
-          if (e instanceof NoRpcError) this.next = undefined;
-          throw e;
-        }
+  private async sendWindow(jobs: Job[]): Promise<void> {
+    const base = this.next ?? (await this.sync());
+    const signed: Signed[] = [];
+    for (let i = 0; i < jobs.length; i++) signed.push(await this.sign(jobs[i]!.transfer, base + i));
+    const outcomes = await Promise.all(signed.map((s) => this.submit(s)));
+    let lastOk = -1;
+    outcomes.forEach((o, i) => o.ok && (lastOk = i));
+    // a clashing nonce is taken by someone else's transaction: no hole; any other failure below an accepted one is
+    const holes = outcomes.flatMap((o, i) => (!o.ok && !o.clash && i < lastOk ? [base + i] : []));
+    let resync = outcomes.some((o) => !o.ok && (o.clash || o.transport));
+    // fill before answering: the accepted transfers after a hole only get mined once it is filled
+    for (const nonce of holes) resync = !(await this.fillHole(nonce, jobs[0]!.transfer)) || resync;
+    const retry: Job[] = [];
+    outcomes.forEach((o, i) => {
+      const job = jobs[i]!;
+      if (o.ok) {
+        this.sent++;
+        job.resolve({ hash: signed[i]!.hash, nonce: base + i, from: this.address });
+      } else if (o.clash && !job.retried) {
+        job.retried = true;
+        retry.push(job);
+      } else {
+        job.reject(o.error);
       }
-      this.next = nonce + 1;
-      this.sent++;
-      return { sent: { hash: signed.hash, nonce, from: this.address }, nextSigned };
+    });
+    if (resync) this.resyncs++;
+    // a rejected tail frees its nonces: the next window starts right after the last accepted one
+    this.next = resync ? undefined : base + lastOk + 1;
+    this.queue.unshift(...retry);
+  }
+
+  /** Fill a hole with a 0-value transfer to ourselves so the accepted transfers after it can be mined. */
+  private async fillHole(nonce: number, like: Transfer): Promise<boolean> {
+    const filler = await this.sign({ ...like, to: this.address, value: 0n }, nonce);
+    const o = await this.submit(filler);
+    if (o.ok) {
+      this.holesFilled++;
+      this.log?.warn({ from: this.address, nonce, txHash: filler.hash }, 'filled a nonce hole left by a rejected transfer');
+      return true;
     }
+    this.log?.error({ code: 'E_NONCE_HOLE', from: this.address, nonce }, `cannot fill nonce hole: ${errorMessage(o.error)}; the next transfer will take it`);
+    return false;
   }
 }

@@ -69,7 +69,7 @@ export async function startFaucet(s: FaucetSettings): Promise<RunningFaucet> {
   }
   if (chain.error !== undefined) s.log.warn({ code: 'E_NO_RPC', rpc: pool.status() }, `no RPC answered yet; serving 503 until one does: ${chain.error}`);
 
-  const senders = s.accounts.map((a) => new KeySender(a, pool));
+  const senders = s.accounts.map((a) => new KeySender(a, pool, s.log));
   const faucet = new Faucet({
     chain, pool, senders, limits, metrics, log: s.log, now: s.now, amountWei: s.amountWei, minBalanceWei: s.minBalanceWei,
     wait: s.wait, receiptTimeoutMs: s.receiptTimeoutMs, signal: s.signal,

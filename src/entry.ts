@@ -22,6 +22,9 @@ function detectSea(): boolean {
 
 /** Run the dispatcher for this process and exit with its code. */
 export function runEntry(commands: readonly Command[], fixed?: string): void {
+  // stderr carries JSON log lines only: the AWS SDK's multi-line Node-version notice (printed on
+  // Node 20; the single executable runs Node 22) would break log parsers. Operators can opt back in.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const isSea = detectSea();
   // SEA: argv = [exe, exe, ...args] and argv0 keeps the name we were invoked as (a symlink name).
   // Script: argv = [node, script, ...args]; argv[1] keeps the symlink path as typed.

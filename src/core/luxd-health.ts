@@ -4,7 +4,7 @@
 // JSON `healthy: true`; the 503 answer carries the same checks body, which names what is failing.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { httpText } from './http.js';
+import { lightHttpText } from './node-http.js';
 import { errorMessage } from './errors.js';
 
 /** The route prefixes luxd releases use. */
@@ -54,9 +54,9 @@ function failingChecks(body: HealthBody): string[] {
 
 /** GET one health URL and classify the answer. Throws only when `opts.signal` aborts. */
 export async function checkHealth(url: string, opts: HealthRequestOptions = {}): Promise<HealthResult> {
-  let res: Awaited<ReturnType<typeof httpText>>;
+  let res: Awaited<ReturnType<typeof lightHttpText>>;
   try {
-    res = await httpText('GET', url, undefined, { timeoutMs: opts.timeoutMs ?? 5000, signal: opts.signal });
+    res = await lightHttpText('GET', url, undefined, { timeoutMs: opts.timeoutMs ?? 5000, signal: opts.signal });
   } catch (e) {
     if (opts.signal?.aborted) throw e;
     const cause = (e as { cause?: { code?: string } }).cause;

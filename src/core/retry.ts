@@ -2,7 +2,7 @@
 // (network errors, timeouts, 408/425/429/5xx), with bounded count and backoff, and never after the
 // caller aborted. Non-retryable errors surface at once, unchanged.
 import pRetry, { AbortError } from 'p-retry';
-import { HttpNetworkError, HttpStatusError } from './http.js';
+import { HttpNetworkError, HttpStatusError } from './http-errors.js';
 import { isAbortError } from './errors.js';
 
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);

@@ -2,7 +2,8 @@
 // treat luxd's "alias already mapped" as done, and report what is permanent with luxd's own words.
 import type { Logger } from 'pino';
 import { errorMessage, isAbortError } from '../core/errors.js';
-import { createJsonRpcClient, HttpStatusError, JsonRpcError } from '../core/http.js';
+import { HttpStatusError, JsonRpcError } from '../core/http-errors.js';
+import { createLightJsonRpcClient } from '../core/node-http.js';
 import { withRetry, isTransient } from '../core/retry.js';
 import type { ApiPrefix } from '../core/luxd-health.js';
 import type { AliasStatus } from './state.js';
@@ -38,7 +39,7 @@ export interface ApplyAliasesOptions {
  */
 export async function applyAliases(statuses: AliasStatus[], opts: ApplyAliasesOptions): Promise<number> {
   const url = `${opts.apiUrl.replace(/\/+$/, '')}${opts.prefix}/admin`;
-  const rpc = createJsonRpcClient(url, { timeoutMs: opts.requestTimeoutMs ?? 10_000 });
+  const rpc = createLightJsonRpcClient(url, { timeoutMs: opts.requestTimeoutMs ?? 10_000 });
   let failed = 0;
   for (const st of statuses) {
     st.state = 'applying';

@@ -94,9 +94,10 @@ export async function startSupervisor(flags: readonly string[], fakeArgs: readon
   // a test that fails mid-way must not leave luxd running: SIGKILL its group at the end
   after(async () => {
     const rec = readRecord(record);
-    if (rec?.pid && alive(rec.pid)) {
+    const pid = (d.logs().find((l) => String(l.msg).startsWith('started '))?.pid as number | undefined) ?? rec?.pid;
+    if (pid && alive(pid)) {
       try {
-        process.kill(-rec.pid, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {
         /* already gone */
       }
@@ -114,7 +115,7 @@ export function statusPortOf(d: CapturedDeps): Promise<number> {
 
 /** GET a status route: status code and parsed JSON (or text). */
 export async function getStatus(port: number, path: string): Promise<{ status: number; body: any; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
   const text = await res.text();
   let body: unknown;
   try {

@@ -25,6 +25,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 const SUPERVISORS = {
   'luxops.cjs startup': [process.execPath, [join(root, 'dist/luxops.cjs'), 'startup']],
+  'bin/startup.cjs': [process.execPath, [join(root, 'dist/bin/startup.cjs')]],
   ...(existsSync(join(root, 'dist/luxops')) ? { 'luxops startup (SEA)': [join(root, 'dist/luxops'), ['startup']] } : {}),
 };
 
@@ -40,6 +41,9 @@ for a in ${ALIASES.join(' ')}; do
 done
 wait $LUXD_PID
 `;
+
+// the least any Node supervisor can add: boot node, spawn the child, nothing else
+const NODE_FLOOR = "require('child_process').spawn(process.argv[1], process.argv.slice(2), { stdio: 'inherit' }).on('exit', (c) => process.exit(c ?? 1))";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function freePort() {
@@ -116,6 +120,7 @@ async function spawnRun(kind) {
   let args;
   if (kind === 'direct') [cmd, args] = [probe[0], probe.slice(1)];
   else if (kind === 'shell') [cmd, args] = ['bash', ['-c', '"$@" & wait $!', 'startup.sh', ...probe]];
+  else if (kind === 'node floor') [cmd, args] = [process.execPath, ['-e', NODE_FLOOR, ...probe]];
   else {
     const [c, pre] = SUPERVISORS[kind];
     [cmd, args] = [c, [...pre, '--api-url', 'http://127.0.0.1:9', '--', ...probe]];
@@ -130,6 +135,7 @@ const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const kinds = [...Object.keys(SUPERVISORS), 'shell'];
 const res = Object.fromEntries(kinds.map((k) => [k, { lat: [], rss: [], spawn: [] }]));
 const direct = [];
+const floor = [];
 for (let i = 0; i < runs; i++) {
   for (const k of kinds) {
     const r = await aliasRun(k, i);
@@ -139,6 +145,7 @@ for (let i = 0; i < runs; i++) {
 }
 for (let i = 0; i < Math.max(10, runs); i++) {
   direct.push(await spawnRun('direct'));
+  floor.push(await spawnRun('node floor'));
   for (const k of kinds) res[k].spawn.push(await spawnRun(k));
 }
 const base = median(direct);
@@ -153,4 +160,5 @@ for (const k of kinds) {
 }
 const shellLat = median(res.shell.lat);
 for (const k of Object.keys(SUPERVISORS)) console.log(`${k}: healthy->last alias median ${(median(res[k].lat) / shellLat).toFixed(2)}x the shell script's`);
+console.log(`floor for any Node supervisor (node -e: spawn the child, nothing else): added spawn latency median ${(median(floor) - base).toFixed(1)} ms`);
 console.log(`(direct spawn of the probe: median ${base.toFixed(1)} ms; * bash's own RSS, curl processes come and go)`);

@@ -8,6 +8,7 @@ import { LuxopsError, errorMessage, isAbortError } from '../core/errors.js';
 import { isTransient } from '../core/retry.js';
 import type { ObjectSource } from './object-source.js';
 import type { PartProgress } from './resume-state.js';
+import { PartWriter, MAX_SLICE } from './part-writer.js';
 
 /** The body did not have the length the server (or HEAD) announced. */
 export class LengthMismatchError extends LuxopsError {
@@ -30,67 +31,63 @@ export interface FetchPartOptions {
   readonly onBytes: (delta: number) => void;
 }
 
-// Coalesce small network chunks into fewer, larger positional writes; on a slow link write at least
-// every WRITE_MAX_AGE_MS so the resume state (which only counts written bytes) keeps up.
-const WRITE_BATCH = 256 << 10;
-const WRITE_MAX_AGE_MS = 250;
-
+/** One GET from `progress.done` to the end of the part. */
 async function attempt(o: FetchPartOptions): Promise<void> {
   const p = o.progress;
   const url = o.source.describe(p.name);
   const start = p.done;
-  const res = await o.source.get(p.name, start, o.signal);
-  let pos = res.from;
-  if (pos !== start) {
-    o.log.warn({ url, part: p.name, bytes: start }, 'server ignored the Range request; restarting this part');
-    o.onBytes(-start);
-    p.done = 0;
-    pos = 0;
-  }
-  if (p.size !== undefined && res.length !== undefined && res.length !== p.size - pos) {
-    res.body.destroy?.();
-    throw new LengthMismatchError(url, pos + res.length, p.size);
-  }
-  let batch: Uint8Array[] = [];
-  let batchLen = 0;
-  let lastWrite = Date.now();
-  const flush = async () => {
-    if (batchLen === 0) return;
-    const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchLen);
-    batch = [];
-    const n = batchLen;
-    batchLen = 0;
-    let written = 0;
-    while (written < n) {
-      const w = await o.fh.write(buf, written, n - written, o.offset + pos + written);
-      written += w.bytesWritten;
+  let writer: PartWriter | undefined;
+  let got = 0;
+  let from = start;
+  const open = (info: { from: number; length: number | undefined }) => {
+    from = info.from;
+    if (from !== start) {
+      o.log.warn({ url, part: p.name, bytes: start }, 'server ignored the Range request; restarting this part');
+      o.onBytes(-start);
+      p.done = 0;
     }
-    pos += n;
-    p.done = pos;
-    lastWrite = Date.now();
-    o.onBytes(n);
+    if (p.size !== undefined && info.length !== undefined && info.length !== p.size - from) throw new LengthMismatchError(url, from + info.length, p.size);
+    writer = new PartWriter(o.fh, o.offset, from, (done, delta) => {
+      p.done = done;
+      o.onBytes(delta);
+    });
   };
-  for await (const chunk of res.body) {
-    if (p.size !== undefined && pos + batchLen + chunk.length > p.size) {
-      res.body.destroy?.();
-      throw new LengthMismatchError(url, pos + batchLen + chunk.length, p.size);
+  let resume: (() => void) | undefined;
+  const take = (slice: Uint8Array): boolean => {
+    got += slice.length;
+    if (p.size !== undefined && from + got > p.size) throw new LengthMismatchError(url, from + got, p.size);
+    const more = writer!.push(slice);
+    // the raw reader pauses the socket when we return false; the writer resumes it after a write
+    if (!more && resume) writer!.onResume(resume);
+    return more;
+  };
+  try {
+    if (o.source.fetchInto) {
+      await o.source.fetchInto(p.name, start, o.signal, { head: open, data: take }, (r) => (resume = r));
+    } else {
+      const res = await o.source.get(p.name, start, o.signal);
+      open({ from: res.from, length: res.length });
+      for await (const chunk of res.body) {
+        for (let i = 0; i < chunk.length; i += MAX_SLICE) {
+          if (!take(chunk.subarray(i, i + MAX_SLICE))) await writer!.drained();
+        }
+      }
     }
-    batch.push(chunk);
-    batchLen += chunk.length;
-    if (batchLen >= WRITE_BATCH || Date.now() - lastWrite >= WRITE_MAX_AGE_MS) await flush();
+  } finally {
+    // keep whatever arrived before a drop: the next attempt resumes after it
+    await writer?.finish();
   }
-  await flush();
-  if (p.size !== undefined && pos !== p.size) throw new LengthMismatchError(url, pos, p.size);
-  p.size = pos;
+  if (p.size !== undefined && from + got !== p.size) throw new LengthMismatchError(url, from + got, p.size);
+  p.size = from + got;
   p.complete = true;
 }
 
 function retryable(e: unknown): boolean {
   if (e instanceof LengthMismatchError) return true;
   if (isTransient(e)) return true;
-  // undici body errors (socket closed mid-body) arrive unwrapped from the async iterator
+  // undici/SDK body errors (socket closed mid-body) arrive unwrapped from the body iterator
   const code = (e as { code?: string })?.code;
-  return typeof code === 'string' && /^(UND_ERR_|ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)/.test(code) || (e as Error)?.name === 'SocketError';
+  return (typeof code === 'string' && /^(UND_ERR_|ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)/.test(code)) || (e as Error)?.name === 'SocketError';
 }
 
 /** Fetch the rest of a part with bounded, backed-off retries. */

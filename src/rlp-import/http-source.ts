@@ -2,7 +2,11 @@
 import { request, Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { HttpNetworkError, HttpStatusError } from '../core/http.js';
+import { LuxopsError } from '../core/errors.js';
 import type { ObjectSource, RemoteObject, RemoteBody } from './object-source.js';
+import { rawGet } from './raw-get.js';
+
+const MAX_REDIRECTS = 5;
 
 function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = h[name];
@@ -59,8 +63,40 @@ export function createHttpSource(baseUrl: string): ObjectSource {
       }
       return { from, length: lengthOf(res.headers), body: res.body };
     },
+    async fetchInto(name, start, signal, sink, setResume) {
+      let url = new URL(urlOf(name));
+      for (let hop = 0; ; hop++) {
+        let location: string | undefined;
+        await rawGet(url, {
+          head(status, headers) {
+            if ([301, 302, 303, 307, 308].includes(status) && headers.location) {
+              location = headers.location;
+              throw new RedirectSignal();
+            }
+            if (status !== 200 && status !== 206) throw new HttpStatusError('GET', url.href, status, '');
+            let from = 0;
+            if (status === 206) {
+              const m = /^bytes (\d+)-/.exec(headers['content-range'] ?? '');
+              from = m ? Number(m[1]) : start;
+            }
+            const len = headers['content-length'];
+            sink.head({ from, length: len !== undefined && /^\d+$/.test(len) && !/chunked/i.test(headers['transfer-encoding'] ?? '') ? Number(len) : undefined });
+          },
+          data: (slice) => sink.data(slice),
+        }, { signal, headers: start > 0 ? { Range: `bytes=${start}-` } : {} }, (t) => setResume(t.resume)).catch((e: unknown) => {
+          if (!(e instanceof RedirectSignal)) throw e;
+        });
+        if (location === undefined) return;
+        if (hop >= MAX_REDIRECTS) throw new LuxopsError('E_TOO_MANY_REDIRECTS', `[GET] "${urlOf(name)}": more than ${MAX_REDIRECTS} redirects`);
+        url = new URL(location, url);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LuxopsError('E_BAD_REDIRECT', `[GET] "${urlOf(name)}": redirect to ${url.protocol} URL`);
+      }
+    },
     async close() {
       await dispatcher.close();
     },
   };
 }
+
+/** Thrown from the head callback to stop reading a redirect's body. */
+class RedirectSignal extends Error {}

@@ -20,6 +20,14 @@ export interface RemoteBody {
   readonly body: AsyncIterable<Uint8Array> & { destroy?: (e?: Error) => unknown };
 }
 
+/** Push-style receiver of a ranged GET (the fast path): `head` first, then `data` slices. */
+export interface FetchSink {
+  /** throws to refuse the body (status, length mismatch) */
+  head(info: { from: number; length: number | undefined }): void;
+  /** the slice is only valid during the call; false = pause until `resume` is called */
+  data(slice: Buffer): boolean;
+}
+
 /** Objects addressed by name under one base (URL prefix or bucket/prefix). */
 export interface ObjectSource {
   /** the object's full URL, for messages and logs */
@@ -28,6 +36,8 @@ export interface ObjectSource {
   head(name: string, signal: AbortSignal): Promise<RemoteObject | undefined>;
   /** read from byte `start` to the end */
   get(name: string, start: number, signal: AbortSignal): Promise<RemoteBody>;
+  /** optional zero-copy-ish path for bulk data: read from `start` into `sink`; `onPause` hands out the resume */
+  fetchInto?(name: string, start: number, signal: AbortSignal, sink: FetchSink, setResume: (resume: () => void) => void): Promise<void>;
   close(): Promise<void>;
 }
 

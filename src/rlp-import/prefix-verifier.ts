@@ -48,13 +48,14 @@ export interface VerifyResult {
   readonly scan: RlpScanResult | undefined;
 }
 
-const READ_SIZE = 4 << 20;
+const READ_SIZE = 1 << 20;
 
 /** Incremental verifier: call `advance(frontier)` as data lands, `finish(total)` at the end. */
 export class PrefixVerifier {
   private pos = 0;
   private target = 0;
   private running: Promise<void> | undefined;
+  private readBuf: Buffer | undefined;
   private failure: unknown;
   private readonly whole: Hash | undefined;
   private readonly partHash = new Map<number, Hash>();
@@ -151,7 +152,9 @@ export class PrefixVerifier {
   private async loop(): Promise<void> {
     while (this.pos < this.target && this.failure === undefined) {
       const len = Math.min(READ_SIZE, this.target - this.pos);
-      const buf = Buffer.allocUnsafe(len);
+      // one reused buffer (fresh multi-MiB buffers cost page faults and GC); gunzip keeps its
+      // input until consumed, so it gets a fresh one
+      const buf = this.gunzip ? Buffer.allocUnsafe(len) : (this.readBuf ??= Buffer.allocUnsafe(READ_SIZE)).subarray(0, len);
       const { bytesRead } = await this.o.fh.read(buf, 0, len, this.pos);
       if (bytesRead === 0) break;
       await this.feed(bytesRead === len ? buf : buf.subarray(0, bytesRead));

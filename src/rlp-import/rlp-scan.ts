@@ -92,8 +92,9 @@ export class RlpBlockScanner {
       if (pos >= end) break;
       const used = this.parseHead(buf, pos, end);
       if (used === NEED_MORE) {
-        // keep the partial head (a few hundred bytes) for the next chunk
-        this.carry = buf.slice(pos);
+        // keep a copy of the partial head (a few hundred bytes): the caller may reuse its buffer,
+        // and Buffer#slice would only be a view
+        this.carry = Uint8Array.prototype.slice.call(buf, pos);
         this.base += pos;
         return;
       }

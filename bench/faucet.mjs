@@ -142,7 +142,7 @@ async function main() {
   };
   let txs = await fetchTxs();
   // bounded wait for the last blocks to be mined
-  for (let i = 0; i < 30 && txs.some((t) => !t || t.blockNumber === null); i++) {
+  for (let i = 0; i < 120 && txs.some((t) => !t || t.blockNumber === null); i++) {
     await sleep(500);
     txs = await fetchTxs();
   }
@@ -152,6 +152,9 @@ async function main() {
     if (!t || t.blockNumber === null) { unmined++; continue; }
     byFrom.set(t.from, [...(byFrom.get(t.from) ?? []), Number(t.nonce)]);
   }
+  const unknown = txs.filter((t) => !t).length;
+  const txpool = await rpc('txpool_status', []);
+  const blockNo = Number(await rpc('eth_blockNumber', []));
   let dupOrGap = 0;
   for (const list of byFrom.values()) {
     list.sort((a, b) => a - b);
@@ -196,7 +199,7 @@ async function main() {
     `direct viem sends (ceiling): ${directRate.toFixed(0)} tx/s   p50 ${ms(quantile(direct.lat, 0.5))}  p99 ${ms(quantile(direct.lat, 0.99))}`,
     `faucet POST /drip:           ${httpRate.toFixed(0)} drips/s   p50 ${ms(quantile(viaHttp.lat, 0.5))}  p99 ${ms(quantile(viaHttp.lat, 0.99))}`,
     `ratio drip/direct: ${((httpRate / directRate) * 100).toFixed(1)}% (target >= 50%, >= 200 drips/s)`,
-    `drip check: ok ${dripHashes.length}, failed ${failed}, unique hashes ${uniqueHashes}, unmined ${unmined}, nonce gaps/dups ${dupOrGap}, keys used ${byFrom.size}`,
+    `drip check: ok ${dripHashes.length}, failed ${failed}, unique hashes ${uniqueHashes}, unmined ${unmined}, nonce gaps/dups ${dupOrGap}, keys used ${byFrom.size} (unknown ${unknown}, txpool ${JSON.stringify(txpool)}, block ${blockNo})`,
     `bare node:http hello:        ${helloRate.toFixed(0)} req/s   p50 ${ms(quantile(hello.lat, 0.5))}  p99 ${ms(quantile(hello.lat, 0.99))}`,
     `faucet GET /health (cached): ${healthRate.toFixed(0)} req/s   p50 ${ms(quantile(health.lat, 0.5))}  p99 ${ms(quantile(health.lat, 0.99))}  non-200 ${health.non200}`,
     `ratio health/hello: ${((healthRate / helloRate) * 100).toFixed(1)}% (target >= 70%)`,

@@ -254,3 +254,36 @@ test('s3:// base URL read with ranged GETs from s3rver (parts and a checksums ob
   assert.equal(code, 0, deps.err());
   assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN));
 });
+
+test('usage errors exit 2 naming the flag; --check shows the derived paths', async () => {
+  const base = ['--base-url', 'http://127.0.0.1:9/x', '--file', 'lux.rlp'];
+  for (const [extra, re] of [
+    [['--sha256', 'nothex'], /--sha256/],
+    [['--file', 'a/b.rlp'], /--file/],
+    [['--parts', 'auto,ab'], /--parts/],
+    [['--parts', 'aa', '--part-name-template', '{file}.x'], /--part-name-template/],
+    [['--concurrency', '0'], /--concurrency/],
+  ] as const) {
+    const { code, deps } = await runMain(rlpImportCommand, [...base, ...extra]);
+    assert.equal(code, 2, extra.join(' '));
+    assert.match(deps.err(), re);
+  }
+  const { code, deps } = await runMain(rlpImportCommand, [...base, '--parts', 'aa,ab', '--dest-dir', '/data/import', '--node-path', '/import/lux.rlp', '--check']);
+  assert.equal(code, 0);
+  const shown = JSON.parse(deps.out());
+  assert.deepEqual([shown.output, shown.nodePath, shown.marker, shown.firstObject], ['/data/import/lux.rlp', '/import/lux.rlp', '/data/import/.rlp-import.done', 'http://127.0.0.1:9/x/lux.rlp.aa']);
+});
+
+test('.gz: corrupt content is located in the uncompressed stream; a truncated gzip fails', async (t) => {
+  const bad = startFaultServer({ files: { 'bad.rlp.gz': gzipSync(BAD), 'cut.rlp.gz': gzipSync(CHAIN).subarray(0, 50_000) } });
+  const s = await bad;
+  t.after(() => s.close());
+  const { dir, cleanup } = tempDir('rlp-badgz');
+  t.after(cleanup);
+  const r = await runMain(rlpImportCommand, ['--base-url', s.url, '--file', 'bad.rlp.gz', '--dest-dir', dir, '--download-only']);
+  assert.equal(r.code, 1);
+  assert.match(String(errorLine(r.deps, 'E_RLP_INVALID')!.msg), new RegExp(`uncompressed byte offset ${badOffset}, compressed input near byte \\d+ \\(part bad\\.rlp\\.gz\\)`));
+  const c = await runMain(rlpImportCommand, ['--base-url', s.url, '--file', 'cut.rlp.gz', '--dest-dir', dir, '--download-only']);
+  assert.equal(c.code, 1);
+  assert.match(String(errorLine(c.deps, 'E_RLP_INVALID')!.msg), /gzip: unexpected end of file/);
+});

@@ -13,6 +13,7 @@ import { NoRpcError } from './rpc-pool.js';
 import type { RpcPool } from './rpc-pool.js';
 import type { Metrics } from './metrics.js';
 import { formatTokens } from './values.js';
+import { formatDuration } from '../core/units.js';
 
 export interface DripAnswer {
   status: number;
@@ -36,6 +37,7 @@ export interface FaucetParts {
 }
 
 const INSUFFICIENT = /insufficient funds|exceeds balance/i;
+const REVERTED = 'transaction mined but failed (a contract recipient needs more than 21000 gas)';
 
 export class Faucet {
   private rr = 0;
@@ -90,8 +92,10 @@ export class Faucet {
     const res = this.p.limits.reserve(ipBucket(ip), addr.address.toLowerCase(), this.p.now());
     if (!res.ok) {
       m.drip('limited');
+      const spec = res.limit === 'ip' ? this.p.limits.ip.spec : this.p.limits.address.spec;
       const who = res.limit === 'ip' ? 'this IP' : 'this address';
-      return { status: 429, body: { error: `rate limited: ${who} already received a drip; retry in ${res.retryAfterS}s`, retryAfterS: res.retryAfterS }, headers: { 'retry-after': String(res.retryAfterS) } };
+      const error = `rate limited: ${who} reached its limit of ${spec.count} drip${spec.count === 1 ? '' : 's'} per ${formatDuration(spec.windowMs)}; retry in ${res.retryAfterS}s`;
+      return { status: 429, body: { error, retryAfterS: res.retryAfterS }, headers: { 'retry-after': String(res.retryAfterS) } };
     }
     let sent: Sent | undefined;
     let held: { account: { balance: bigint | undefined }; cost: bigint } | undefined;
@@ -124,7 +128,7 @@ export class Faucet {
     }
     if (this.p.wait === 'receipt') {
       const failed = await this.waitReceipt(sent.hash);
-      if (failed) return { status: 504, body: { error: failed, txHash: sent.hash } };
+      if (failed) return { status: failed === REVERTED ? 502 : 504, body: { error: failed, txHash: sent.hash } };
     }
     return { status: 200, body: { txHash: sent.hash, address: addr.address, amount: this.p.amountWei.toString() } };
   }
@@ -153,7 +157,7 @@ export class Faucet {
     while (this.p.now() < deadline && !this.p.signal.aborted) {
       try {
         const r = await this.p.pool.call<{ status?: string } | null>('eth_getTransactionReceipt', [hash]);
-        if (r) return r.status === '0x1' || r.status === undefined ? undefined : 'transaction reverted';
+        if (r) return r.status === '0x1' || r.status === undefined ? undefined : REVERTED;
       } catch {
         // transient: keep polling until the deadline
       }

@@ -126,3 +126,21 @@ test('--wait receipt answers once the transaction is mined', async () => {
     await f.close();
   }
 });
+
+test('--wait receipt: a recipient contract that fails the 21000-gas transfer is 502, and the limit stays charged', async () => {
+  const f = await startTestFaucet([chain.node.url], { accounts: [await chain.fundedKey(10n * ONE)], wait: 'receipt' });
+  try {
+    const contract = randomAddress();
+    // PUSH1 0 PUSH1 0 REVERT: any call fails
+    await chain.rpc.call('anvil_setCode', [contract, '0x60006000fd']);
+    const r = await drip(f.url, contract);
+    assert.equal(r.status, 502, r.text);
+    assert.match(String(r.json.error), /mined but failed/);
+    assert.match(String(r.json.txHash), /^0x[0-9a-f]{64}$/);
+    const again = await drip(f.url, randomAddress());
+    assert.equal(again.status, 429, 'the transaction was sent (and paid for): the IP is charged');
+    assert.match(String(again.json.error), /reached its limit of 1 drip per 1d/);
+  } finally {
+    await f.close();
+  }
+});

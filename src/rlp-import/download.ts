@@ -91,8 +91,10 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
   const persist = () => (saving = saving.then(async () => {
     if (!dirty) return;
     dirty = false;
+    // snapshot first: writes completing during the sync must not be claimed by this save
+    const snapshot = JSON.parse(JSON.stringify(state)) as ResumeState;
     await fh.datasync();
-    await saveState(statePath, state);
+    await saveState(statePath, snapshot);
   }));
   const frontier = () => {
     let f = 0;

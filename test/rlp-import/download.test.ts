@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { captureDeps } from '../helpers/deps.js';
 import { rlpImportCommand } from '../../src/rlp-import/command.js';
 import { runRlpImport } from '../../src/rlp-import/import-job.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -286,4 +288,30 @@ test('.gz: corrupt content is located in the uncompressed stream; a truncated gz
   const c = await runMain(rlpImportCommand, ['--base-url', s.url, '--file', 'cut.rlp.gz', '--dest-dir', dir, '--download-only']);
   assert.equal(c.code, 1);
   assert.match(String(errorLine(c.deps, 'E_RLP_INVALID')!.msg), /gzip: unexpected end of file/);
+});
+
+test('SIGTERM (shutdown abort) stops at a resumable point: state saved, the next run continues', async (t) => {
+  srv.setFaults({ throttleBps: 400_000 });
+  const { dir, cleanup } = tempDir('rlp-term');
+  t.after(cleanup);
+  const deps = captureDeps();
+  const running = rlpImportCommand.main(args(dir, ['--parts', 'auto']), {}, deps);
+  const statePath = join(dir, '.lux.rlp.rlp-import-state.json');
+  const saved = () => {
+    try {
+      return (JSON.parse(readFileSync(statePath, 'utf8')) as { parts: Array<{ done: number }> }).parts.reduce((a, p) => a + p.done, 0);
+    } catch {
+      return 0;
+    }
+  };
+  for (let i = 0; i < 100 && saved() === 0; i++) await sleep(50);
+  deps.shutdown();
+  assert.equal(await running, 1);
+  const kept = saved();
+  assert.ok(kept > 0 && kept < CHAIN.length, `state keeps ${kept} bytes`);
+  srv.setFaults({});
+  const { code, deps: d2 } = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']));
+  assert.equal(code, 0);
+  assert.ok(d2.logs().some((l) => l.msg === 'resuming download' && Number(l.bytes) >= kept));
+  assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN));
 });

@@ -11,7 +11,7 @@ import tar from 'tar-stream';
 import { restoreSnapshotCommand } from '../../src/rlp-import/restore-command.js';
 import { entryPath, checkSymlinkTarget } from '../../src/rlp-import/tar-extract.js';
 import { sha256hex } from './rlp-fixture.js';
-import { startFaultServer, tempDir, runMain, errorLine } from './helpers.js';
+import { startFaultServer, tempDir, runMain, errorLine, startS3, S3_ENV } from './helpers.js';
 import type { FaultServer } from './helpers.js';
 
 type Entry = [tar.Header | { name: string; type?: tar.Header['type']; mode?: number; linkname?: string }, string?];
@@ -235,4 +235,14 @@ test('usage errors: bad --sha256, not an archive URL, 404', async (t) => {
   const r = await runMain(restoreSnapshotCommand, ['--url', `${srv.url}/missing.tar`, '--data-dir', data, '--retries', '0']);
   assert.equal(r.code, 1);
   assert.match(r.deps.err(), /404/);
+});
+
+test('s3:// archive URL (bucket/key) restores through the S3 client', async (t) => {
+  const s3 = await startS3('snaps');
+  t.after(() => s3.close());
+  await s3.put('mainnet/2026/good.tar.gz', files['good.tar.gz']!);
+  const { data } = dataDir(t);
+  const r = await runMain(restoreSnapshotCommand, ['--url', 's3://snaps/mainnet/2026/good.tar.gz', '--s3-endpoint', s3.endpoint, '--data-dir', data, '--strip-components', '1'], S3_ENV);
+  assert.equal(r.code, 0, r.deps.err());
+  assert.equal(readFileSync(join(data, 'db/new.bin'), 'utf8'), 'chain data');
 });

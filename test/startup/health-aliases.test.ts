@@ -76,7 +76,8 @@ test('unknown chain is reported with luxd\'s message; --strict stops luxd and ex
 });
 
 test('health timeout: error names the failing checks, luxd keeps running, not ready', async () => {
-  const run = await startSupervisor(['--health-timeout', '300ms', '--alias', 'zoo=C', '--status-listen', '127.0.0.1:0'], ['--fake-healthy-after-ms=600000']);
+  // 3 s: long enough for the fake to be listening (and answering 503 with checks) on a loaded machine
+  const run = await startSupervisor(['--health-timeout', '3s', '--alias', 'zoo=C', '--status-listen', '127.0.0.1:0'], ['--fake-healthy-after-ms=600000']);
   const sp = await run.statusPort();
   const line = await waitFor(() => logsMatching(run.deps, 'luxd not healthy after')[0], 'timeout error');
   assert.equal(line.code, 'E_HEALTH_TIMEOUT');

@@ -1,7 +1,7 @@
 // One nonce stream per key. Waiting transfers are taken in windows of up to 16: consecutive nonces
-// are assigned and signed in order, sent together, and the window settles before the next starts,
-// so there is never a duplicate, and a nonce is consumed only when the node accepted its
-// transaction. A rejected tail leaves the next nonce at the first rejected one; a rejected
+// are assigned and signed in order, sent as one ordered JSON-RPC batch (one round trip), and the
+// window settles before the next starts, so there is never a duplicate, and a nonce is consumed
+// only when the node accepted its transaction. A rejected tail leaves the next nonce at the first rejected one; a rejected
 // transfer in the middle (a hole that would hold back the accepted ones after it) is filled at once
 // with a 0-value self-transfer. `nonce too low` / `replacement transaction underpriced` mean someone
 // else used the key: resync from the node's pending count and retry that transfer once.
@@ -30,6 +30,8 @@ export interface Sent {
 /** What a sender needs from the RPC pool (tests pass a scripted node). */
 export interface RpcCaller {
   call<T>(method: string, params?: unknown): Promise<T>;
+  /** several calls of one method in order, one round trip (optional: single calls otherwise) */
+  batch?<T>(method: string, paramsList: readonly unknown[][]): Promise<Array<{ ok: true; result: T } | { ok: false; error: unknown }>>;
 }
 
 interface Signed {
@@ -144,11 +146,22 @@ export class KeySender {
     return this.pool.call<string>('eth_sendRawTransaction', [s.raw]).then(() => ({ ok: true }) as Outcome, classify);
   }
 
+  /** Send a window: one ordered batch when the pool can, else concurrent single calls. */
+  private async submitAll(signed: Signed[]): Promise<Outcome[]> {
+    if (!this.pool.batch || signed.length === 1) return Promise.all(signed.map((s) => this.submit(s)));
+    try {
+      const items = await this.pool.batch<string>('eth_sendRawTransaction', signed.map((s) => [s.raw]));
+      return items.map((it) => (it.ok ? { ok: true } : classify(it.error)));
+    } catch (e) {
+      return signed.map(() => classify(e));
+    }
+  }
+
   private async sendWindow(jobs: Job[]): Promise<void> {
     const base = this.next ?? (await this.sync());
     const signed: Signed[] = [];
     for (let i = 0; i < jobs.length; i++) signed.push(await this.sign(jobs[i]!.transfer, base + i));
-    const outcomes = await Promise.all(signed.map((s) => this.submit(s)));
+    const outcomes = await this.submitAll(signed);
     let lastOk = -1;
     outcomes.forEach((o, i) => o.ok && (lastOk = i));
     // a clashing nonce is taken by someone else's transaction: no hole; any other failure below an accepted one is

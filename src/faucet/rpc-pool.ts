@@ -2,7 +2,7 @@
 // that answered and falls over to the others on transport failures (connection refused, timeout,
 // HTTP 5xx/404); a JSON-RPC error is the node's real answer and is returned at once. An endpoint
 // whose eth_chainId differs from --chain-id is never used.
-import { createJsonRpcClient, HttpNetworkError, HttpStatusError, JsonRpcError } from '../core/http.js';
+import { createJsonRpcClient, httpText, HttpNetworkError, HttpStatusError, JsonRpcError } from '../core/http.js';
 import type { JsonRpcClient } from '../core/http.js';
 import { LuxopsError, errorMessage } from '../core/errors.js';
 
@@ -14,6 +14,7 @@ export interface EndpointStatus {
 }
 
 interface Endpoint {
+  readonly url: string;
   readonly client: JsonRpcClient;
   readonly shown: string;
   ok: boolean;
@@ -47,8 +48,11 @@ export class RpcPool {
   private readonly endpoints: Endpoint[];
   private preferred = 0;
 
-  constructor(urls: readonly string[], private readonly expectedChainId: number | undefined, timeoutMs: number) {
-    this.endpoints = urls.map((url) => ({ client: createJsonRpcClient(url, { timeoutMs }), shown: displayUrl(url), ok: false }));
+  /** set once a node answered a batch with something else: from then on calls go one by one */
+  private noBatch = false;
+
+  constructor(urls: readonly string[], private readonly expectedChainId: number | undefined, private readonly timeoutMs: number) {
+    this.endpoints = urls.map((url) => ({ url, client: createJsonRpcClient(url, { timeoutMs }), shown: displayUrl(url), ok: false }));
   }
 
   /** Per-endpoint status for /health. */
@@ -84,8 +88,8 @@ export class RpcPool {
     return bad ? this.status()[this.endpoints.indexOf(bad)] : undefined;
   }
 
-  /** Call `method` on the preferred endpoint, falling over on transport failures. */
-  async call<T>(method: string, params?: unknown): Promise<T> {
+  /** Run `fn` on the preferred endpoint, falling over to the others on transport failures. */
+  private async onEndpoints<T>(fn: (e: Endpoint) => Promise<T>): Promise<T> {
     const n = this.endpoints.length;
     const reasons: string[] = [];
     for (let k = 0; k < n; k++) {
@@ -93,7 +97,7 @@ export class RpcPool {
       const e = this.endpoints[i]!;
       if (!this.usable(e)) continue;
       try {
-        const result = await e.client.call<T>(method, params);
+        const result = await fn(e);
         e.ok = true;
         e.error = undefined;
         this.preferred = i;
@@ -110,4 +114,42 @@ export class RpcPool {
     }
     throw new NoRpcError(reasons.join('; ') || 'no endpoint with the expected chain id');
   }
+
+  /** Call `method` on the preferred endpoint, falling over on transport failures. */
+  call<T>(method: string, params?: unknown): Promise<T> {
+    return this.onEndpoints((e) => e.client.call<T>(method, params));
+  }
+
+  /**
+   * `method` once per params entry in one JSON-RPC batch: the node gets them in this order, in one
+   * round trip. Answers come back per item. A node that does not do batches gets single calls.
+   */
+  async batch<T>(method: string, paramsList: readonly unknown[][]): Promise<BatchItem<T>[]> {
+    const single = () => Promise.all(paramsList.map((p) => this.call<T>(method, p).then((result): BatchItem<T> => ({ ok: true, result }), (error: unknown): BatchItem<T> => ({ ok: false, error }))));
+    if (paramsList.length === 1 || this.noBatch) return single();
+    const answers = await this.onEndpoints(async (e) => {
+      const payload = paramsList.map((params, i) => ({ jsonrpc: '2.0', id: i + 1, method, params }));
+      const res = await httpText('POST', e.url, JSON.stringify(payload), { timeoutMs: this.timeoutMs });
+      if (res.status >= 500 || res.status === 404 || res.status === 429) throw new HttpStatusError('POST', e.url, res.status, res.body.slice(0, 512));
+      let msg: unknown;
+      try {
+        msg = JSON.parse(res.body);
+      } catch {
+        msg = undefined;
+      }
+      if (!Array.isArray(msg)) return undefined;
+      const byId = new Map((msg as Array<{ id?: unknown }>).map((m) => [m.id, m as { result?: T; error?: { code?: number; message?: string } }]));
+      return paramsList.map((_, i): BatchItem<T> => {
+        const m = byId.get(i + 1);
+        if (!m) return { ok: false, error: new NoRpcError(`${displayUrl(e.url)} left item ${i + 1} of a batch unanswered`) };
+        if (m.error) return { ok: false, error: new JsonRpcError(e.url, method, m.error) };
+        return { ok: true, result: m.result as T };
+      });
+    });
+    if (answers) return answers;
+    this.noBatch = true;
+    return single();
+  }
 }
+
+export type BatchItem<T> = { ok: true; result: T } | { ok: false; error: unknown };

@@ -70,7 +70,6 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
 
   const exit = await child.exited;
   forwarder.dispose();
-  if (state.phase !== 'stopping') state.phase = 'stopping';
   const how = exit.signal ? { signal: exit.signal } : { code: exit.code };
   if (strictFailure !== undefined) {
     log.error({ pid: child.pid, ...how, exitCode: EXIT.FAILURE }, `luxd stopped after a --strict failure: ${strictFailure}`);

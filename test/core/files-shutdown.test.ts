@@ -86,3 +86,21 @@ test('errors and exit codes', () => {
   assert.throws(() => signalNumber('SIGNOPE' as NodeJS.Signals), /unknown signal/);
   assert.equal(new LuxopsError('E_Y', 'm').exitCode, EXIT.FAILURE);
 });
+
+test('instanceof matches error classes by name across module copies (embedded chunks)', async () => {
+  const { HttpStatusError, JsonRpcError } = await import('../../src/core/http.js');
+  // a second, independent copy of the errors module, as a lazily compiled chunk carries
+  const copy = (await import(`../../src/core/errors.ts?copy=${Date.now()}`)) as typeof import('../../src/core/errors.js');
+  assert.notEqual(copy.LuxopsError, LuxopsError);
+  const foreign = new copy.UsageError('from another chunk');
+  assert.ok(foreign instanceof LuxopsError);
+  assert.ok(foreign instanceof UsageError);
+  assert.ok(new UsageError('x') instanceof copy.LuxopsError);
+  const status = new HttpStatusError('POST', 'http://x', 503, '');
+  assert.ok(status instanceof LuxopsError);
+  assert.ok(!(status instanceof JsonRpcError));
+  assert.ok(!(status instanceof UsageError));
+  assert.ok(!(new LuxopsError('E', 'm') instanceof UsageError));
+  assert.ok(!(new Error('plain') instanceof LuxopsError));
+  assert.ok(!((null as unknown as object) instanceof LuxopsError));
+});

@@ -135,7 +135,7 @@ const luxU = best('lux').wall;
 const novalU = best('noval').wall;
 const list = (k) => rounds.map((r) => r[k].wall.toFixed(2)).join(' / ');
 console.log(`unthrottled (${ROUNDS} interleaved rounds, wall s): curl+cat ${list('base')}; luxops ${list('lux')}; luxops --no-validate ${list('noval')}`);
-console.log(`  ratio luxops/baseline: best ${(luxU / baseU).toFixed(2)}x, median ${(median('lux', 'wall') / median('base', 'wall')).toFixed(2)}x  (target <= 0.8x)`);
+console.log(`  ratio luxops/baseline: best ${(luxU / baseU).toFixed(2)}x, median ${(median('lux', 'wall') / median('base', 'wall')).toFixed(2)}x  (target <= 0.8x); CPU median curl+cat ${median('base', 'cpu').toFixed(2)}s, luxops ${median('lux', 'cpu').toFixed(2)}s`);
 const pct = (a, b) => `${(((a - b) / b) * 100).toFixed(1)}%`;
 console.log(`  validation overhead: wall best ${pct(luxU, novalU)}, median ${pct(median('lux', 'wall'), median('noval', 'wall'))}; CPU median ${median('lux', 'cpu').toFixed(2)}s vs ${median('noval', 'cpu').toFixed(2)}s = ${pct(median('lux', 'cpu'), median('noval', 'cpu'))}  (target <= 10%)`);
 const peak = Math.max(...rounds.map((r) => r.lux.rssKiB));

@@ -2,7 +2,7 @@
 // resume/retry/assembly logic. `sourceFor` picks the implementation from the URL scheme.
 import type { Logger } from 'pino';
 import { createHttpSource } from './http-source.js';
-import { createS3Source } from './s3-source.js';
+import { parseS3Url } from './s3-url.js';
 
 /** What a HEAD says about an object. */
 export interface RemoteObject {
@@ -48,9 +48,27 @@ export interface SourceOptions {
   readonly log?: Logger;
 }
 
+/**
+ * S3 through a dynamic import: the build puts s3-source.ts (and the AWS SDK) in a chunk of its own,
+ * so http(s) runs neither load nor compile it.
+ */
+function lazyS3Source(baseUrl: string, opts: SourceOptions): ObjectSource {
+  const { bucket, prefix } = parseS3Url(baseUrl);
+  let real: Promise<ObjectSource> | undefined;
+  const load = () => (real ??= import('./s3-source.js').then((m) => m.createS3Source(baseUrl, opts)));
+  return {
+    describe: (name) => `s3://${bucket}/${prefix ? `${prefix}/` : ''}${name}`,
+    head: async (name, signal) => (await load()).head(name, signal),
+    get: async (name, start, signal) => (await load()).get(name, start, signal),
+    async close() {
+      if (real) await (await real).close();
+    },
+  };
+}
+
 /** The source for a base URL: `s3://bucket/prefix` or `http(s)://host/path`. */
 export function sourceFor(baseUrl: string, opts: SourceOptions): ObjectSource {
-  if (baseUrl.startsWith('s3://')) return createS3Source(baseUrl, opts);
+  if (baseUrl.startsWith('s3://')) return lazyS3Source(baseUrl, opts);
   return createHttpSource(baseUrl);
 }
 

@@ -1,17 +1,11 @@
 // Objects in S3 or an S3-compatible store (`s3://bucket/prefix/name`), read with HeadObject and
-// ranged GetObject. Credentials come from the env the command was given (AWS_ACCESS_KEY_ID...) and
-// otherwise from the SDK's default chain (IRSA web identity, instance profile).
-import type { S3Client } from '@aws-sdk/client-s3';
+// ranged GetObject. A chunk of its own in the build, loaded only for s3:// URLs. Credentials come
+// from the env the command was given (AWS_ACCESS_KEY_ID...) and otherwise from the SDK's default
+// chain (IRSA web identity, instance profile).
+import { S3Client, HeadObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { HttpNetworkError, HttpStatusError } from '../core/http.js';
-import { LuxopsError } from '../core/errors.js';
+import { parseS3Url } from './s3-url.js';
 import type { ObjectSource, RemoteBody, RemoteObject, SourceOptions } from './object-source.js';
-
-/** Parse `s3://bucket/prefix` into bucket and key prefix (no trailing slash). */
-export function parseS3Url(url: string): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m || !m[1]) throw new LuxopsError('E_BAD_S3_URL', `not an s3://bucket/prefix URL: ${url}`, { exitCode: 2 });
-  return { bucket: m[1], prefix: m[2]!.replace(/\/+$/, '') };
-}
 
 interface S3Failure {
   name?: string;
@@ -37,28 +31,21 @@ export function createS3Source(baseUrl: string, opts: SourceOptions): ObjectSour
   const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
     : undefined;
-  // the SDK is loaded on first use: http(s) runs (most of them) never pay for evaluating it
-  let sdk: Promise<{ client: S3Client; mod: typeof import('@aws-sdk/client-s3') }> | undefined;
-  const load = () =>
-    (sdk ??= import('@aws-sdk/client-s3').then((mod) => ({
-      mod,
-      client: new mod.S3Client({
-        region: opts.s3Region ?? env.AWS_REGION ?? 'us-east-1',
-        ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, forcePathStyle: true } : {}),
-        ...(credentials ? { credentials } : {}),
-        // the downloader owns retries (it resumes from the last written byte)
-        maxAttempts: 1,
-      }),
-    })));
+  const client = new S3Client({
+    region: opts.s3Region ?? env.AWS_REGION ?? 'us-east-1',
+    ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, forcePathStyle: true } : {}),
+    ...(credentials ? { credentials } : {}),
+    // the downloader owns retries (it resumes from the last written byte)
+    maxAttempts: 1,
+  });
   const keyOf = (name: string) => (prefix ? `${prefix}/${name}` : name);
   const urlOf = (name: string) => `s3://${bucket}/${keyOf(name)}`;
 
   return {
     describe: urlOf,
     async head(name, signal): Promise<RemoteObject | undefined> {
-      const { client, mod } = await load();
       try {
-        const r = await client.send(new mod.HeadObjectCommand({ Bucket: bucket, Key: keyOf(name) }), { abortSignal: signal });
+        const r = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(name) }), { abortSignal: signal });
         return { size: r.ContentLength, acceptRanges: true, ...(r.ETag ? { etag: r.ETag } : {}) };
       } catch (e) {
         if (statusOf(e) === 404) return undefined;
@@ -66,10 +53,9 @@ export function createS3Source(baseUrl: string, opts: SourceOptions): ObjectSour
       }
     },
     async get(name, start, signal): Promise<RemoteBody> {
-      const { client, mod } = await load();
       try {
         const r = await client.send(
-          new mod.GetObjectCommand({ Bucket: bucket, Key: keyOf(name), ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }),
+          new GetObjectCommand({ Bucket: bucket, Key: keyOf(name), ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }),
           { abortSignal: signal },
         );
         const m = /^bytes (\d+)-/.exec(r.ContentRange ?? '');
@@ -80,7 +66,7 @@ export function createS3Source(baseUrl: string, opts: SourceOptions): ObjectSour
       }
     },
     async close() {
-      if (sdk) (await sdk).client.destroy();
+      client.destroy();
     },
   };
 }

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import tar from 'tar-stream';
 import { BINARIES, runBin, jsonLines } from '../helpers/run-bin.js';
 import { buildChain, splitBytes } from './rlp-fixture.js';
-import { startFaultServer, startFakeLuxd, tempDir } from './helpers.js';
+import { startFaultServer, startFakeLuxd, tempDir, startS3, S3_ENV } from './helpers.js';
 import type { FaultServer } from './helpers.js';
 
 // 16 parts of ~1 MiB: big enough that a kill mid-download loses far less than one part
@@ -114,4 +114,18 @@ test('restore-snapshot from the single executable', async (t) => {
   const again = await runBin(BINARIES.sea, ['restore-snapshot', '--url', `${srv.url}/snap.tar`, '--data-dir', dir], { env: ENV });
   assert.equal(again.code, 0);
   assert.ok(jsonLines(again.stderr).some((l) => l.msg === 'marker exists; nothing to do'));
+});
+
+test('s3:// from the single executable (the S3 client is a lazily loaded chunk)', async (t) => {
+  const s3 = await startS3('bbexports');
+  t.after(() => s3.close());
+  for (const { part, data } of PARTS.slice(0, 3)) await s3.put(`x/lux.rlp.${part}`, data);
+  const { dir, cleanup } = tempDir('rlp-bb-s3');
+  t.after(cleanup);
+  const r = await runBin(BINARIES.sea, ['rlp-import', '--base-url', 's3://bbexports/x', '--s3-endpoint', s3.endpoint, '--file', 'lux.rlp', '--parts', 'aa,ab,ac', '--dest-dir', dir, '--download-only', '--no-validate'], {
+    env: { ...ENV, ...S3_ENV },
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN.subarray(0, 3 * PART)));
 });

@@ -4,6 +4,8 @@
 // timeout. The env the command was given is read for static credentials first, so in-process tests
 // and the real binary resolve them the same way without touching process.env.
 import { isAbortError } from './errors.js';
+import { withRetry } from './retry.js';
+import type { Logger } from 'pino';
 
 export interface AwsClientOptions {
   region: string;
@@ -65,4 +67,29 @@ export function isAwsTransient(e: unknown): boolean {
   if (TRANSIENT_NAMES.has(f.name)) return true;
   if (f.status !== undefined && (f.status >= 500 || f.status === 429 || f.status === 408)) return true;
   return f.code !== undefined && TRANSIENT_ERRNO.has(f.code);
+}
+
+export interface AwsRetryPolicy {
+  retries: number;
+  maxRetryTimeMs: number;
+  minTimeoutMs?: number;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/** Run one AWS call with the bounded retry policy, log each retry, and map the final error. */
+export async function awsRetried<T>(fn: () => Promise<T>, p: AwsRetryPolicy, retry: { code: string; action: string; fields: Record<string, unknown> }, mapError: (e: unknown) => Error): Promise<T> {
+  try {
+    return await withRetry(fn, {
+      retries: p.retries,
+      maxRetryTimeMs: p.maxRetryTimeMs,
+      minTimeoutMs: p.minTimeoutMs ?? 200,
+      maxTimeoutMs: 5_000,
+      signal: p.signal,
+      shouldRetry: isAwsTransient,
+      onRetry: (e, attempt, left) => left > 0 && p.log?.warn({ code: retry.code, ...retry.fields, attempt, retriesLeft: left, awsError: awsErrorFacts(e).name }, `${retry.action} failed, retrying`),
+    });
+  } catch (e) {
+    throw mapError(e);
+  }
 }

@@ -3,10 +3,8 @@
 // for sealing. SDK errors become stable codes; throttling, 5xx and timeouts retry within the budget.
 import { KMSClient, DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { LuxopsError, isAbortError } from './errors.js';
-import { withRetry } from './retry.js';
-import { awsClientConfig, awsErrorFacts, isAwsTransient } from './aws-client.js';
-import type { AwsClientOptions } from './aws-client.js';
-import type { AwsRetryPolicy } from './s3-object.js';
+import { awsClientConfig, awsErrorFacts, awsRetried, isAwsTransient } from './aws-client.js';
+import type { AwsClientOptions, AwsRetryPolicy } from './aws-client.js';
 
 /** A KMS client for `--kms-region`/`--kms-endpoint`. */
 export function createKms(o: AwsClientOptions): KMSClient {
@@ -47,23 +45,10 @@ export function mapKmsError(e: unknown, action: 'kms:Decrypt' | 'kms:GenerateDat
   return new LuxopsError('E_KMS_FAILED', `KMS ${action} with key ${k} failed: ${f.name}${f.status ? ` (HTTP ${f.status})` : ''}: ${f.message}`, { cause: e, details });
 }
 
-async function retried<T>(fn: () => Promise<T>, p: AwsRetryPolicy, action: 'kms:Decrypt' | 'kms:GenerateDataKey', keyId: string): Promise<T> {
-  try {
-    return await withRetry(fn, {
-      retries: p.retries,
-      maxRetryTimeMs: p.maxRetryTimeMs,
-      minTimeoutMs: p.minTimeoutMs ?? 200,
-      maxTimeoutMs: 5_000,
-      signal: p.signal,
-      shouldRetry: isAwsTransient,
-      onRetry: (e, attempt, left) => left > 0 && p.log?.warn({ code: 'E_KMS_RETRY', kmsKeyId: keyId, attempt, retriesLeft: left, awsError: awsErrorFacts(e).name }, `${action} failed, retrying`),
-    });
-  } catch (e) {
-    throw mapKmsError(e, action, keyId);
-  }
+function retried<T>(fn: () => Promise<T>, p: AwsRetryPolicy, action: 'kms:Decrypt' | 'kms:GenerateDataKey', keyId: string): Promise<T> {
+  return awsRetried(fn, p, { code: 'E_KMS_RETRY', action, fields: { kmsKeyId: keyId } }, (e) => mapKmsError(e, action, keyId));
 }
 
-/** Recover a data key from its CiphertextBlob (Decrypt is idempotent, so retrying is safe). */
 export async function kmsDecryptDataKey(kms: KMSClient, keyId: string, blob: Uint8Array, p: AwsRetryPolicy): Promise<Uint8Array> {
   return retried(async () => {
     const out = await kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: blob, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }), { abortSignal: p.signal });

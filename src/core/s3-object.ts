@@ -2,20 +2,13 @@
 // codes: a missing object names the bucket and key, a denial names the action the pod's principal
 // lacks. Transient failures (throttling, 5xx, timeouts, resets) retry with bounded backoff.
 import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Logger } from 'pino';
 import { LuxopsError, isAbortError } from './errors.js';
-import { withRetry } from './retry.js';
-import { awsClientConfig, awsErrorFacts, isAwsTransient } from './aws-client.js';
-import type { AwsClientOptions } from './aws-client.js';
+import { awsClientConfig, awsErrorFacts, awsRetried, isAwsTransient } from './aws-client.js';
+import type { AwsClientOptions, AwsRetryPolicy } from './aws-client.js';
+
+export type { AwsRetryPolicy } from './aws-client.js';
 
 /** Retry budget for one call. */
-export interface AwsRetryPolicy {
-  retries: number;
-  maxRetryTimeMs: number;
-  minTimeoutMs?: number;
-  signal?: AbortSignal;
-  log?: Logger;
-}
 
 /** An S3 client for `--s3-region`/`--s3-endpoint` (path-style when an endpoint is given). */
 export function createS3(o: AwsClientOptions): S3Client {
@@ -50,23 +43,10 @@ export function mapS3Error(e: unknown, action: 's3:GetObject' | 's3:PutObject', 
 }
 
 /** Run one S3 call with the retry policy; the final error is mapped. */
-async function retried<T>(fn: () => Promise<T>, p: AwsRetryPolicy, action: 's3:GetObject' | 's3:PutObject', bucket: string, key: string): Promise<T> {
-  try {
-    return await withRetry(fn, {
-      retries: p.retries,
-      maxRetryTimeMs: p.maxRetryTimeMs,
-      minTimeoutMs: p.minTimeoutMs ?? 200,
-      maxTimeoutMs: 5_000,
-      signal: p.signal,
-      shouldRetry: isAwsTransient,
-      onRetry: (e, attempt, left) => left > 0 && p.log?.warn({ code: 'E_S3_RETRY', bucket, s3Key: key, attempt, retriesLeft: left, awsError: awsErrorFacts(e).name }, `${action} failed, retrying`),
-    });
-  } catch (e) {
-    throw mapS3Error(e, action, bucket, key);
-  }
+function retried<T>(fn: () => Promise<T>, p: AwsRetryPolicy, action: 's3:GetObject' | 's3:PutObject', bucket: string, key: string): Promise<T> {
+  return awsRetried(fn, p, { code: 'E_S3_RETRY', action, fields: { bucket, s3Key: key } }, (e) => mapS3Error(e, action, bucket, key));
 }
 
-/** GET a whole object into memory (identity files are small). */
 export async function getObjectBytes(s3: S3Client, bucket: string, key: string, p: AwsRetryPolicy): Promise<Uint8Array> {
   return retried(async () => {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: p.signal });

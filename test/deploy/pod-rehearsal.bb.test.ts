@@ -13,16 +13,13 @@ import { join } from 'node:path';
 import { renderOverlay, get, podContainers, containerEnv, containerArgv } from './render.js';
 import type { Container, Obj } from './render.js';
 import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
-import { opensslPair, nodeIdViaOpenssl } from '../key-downloader/fixtures.js';
+import { opensslPair, nodeIdViaOpenssl, BLS_SK, BLS_PK } from '../key-downloader/fixtures.js';
 import { startS3, startFaultServer, tempDir } from '../rlp-import/helpers.js';
 import { buildChain, splitBytes } from '../rlp-import/rlp-fixture.js';
 // @ts-expect-error plain .mjs fixture without types
 import { startFakeKms } from '../fixtures/fake-kms.mjs';
 
 const FAKE_LUXD = join(ROOT, 'test/fixtures/fake-luxd.mjs');
-// the published BLS test vector (shared/testdata/avalanchego-local/README.md)
-const BLS_SK = '263dbd792f5b1be47ed85f8938c0f29586af0d3ac7b977f21c278fe1462040e3';
-const BLS_PK = '0xa491d1b0ecd9bb917989f0e74f0dea0422eac4a873e5e2644f368dffb9a6e20fd6e10c1b77654d067c0618f6e5a7f79a';
 const BLOCKS = 3000;
 
 function freePort(): Promise<number> {
@@ -90,7 +87,7 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   const pair = opensslPair('ec');
   writeFileSync(join(operator, 'staker.key'), pair.key, { mode: 0o600 });
   writeFileSync(join(operator, 'staker.crt'), pair.cert);
-  writeFileSync(join(operator, 'signer.key'), Buffer.from(BLS_SK, 'hex'), { mode: 0o600 });
+  writeFileSync(join(operator, 'signer.key'), BLS_SK, { mode: 0o600 });
   const awsEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     AWS_ACCESS_KEY_ID: 'S3RVER',
@@ -163,7 +160,7 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   assert.equal(readFileSync(join(staking, 'node-id'), 'utf8').trim(), nodeIdViaOpenssl(pair.cert));
   // signer-downloader: key bytes and the published public key
   assert.equal(statSync(join(staking, 'signer.key')).mode & 0o777, 0o600);
-  assert.equal(readFileSync(join(staking, 'signer.key')).toString('hex'), BLS_SK);
+  assert.deepEqual(readFileSync(join(staking, 'signer.key')), BLS_SK);
   assert.equal(JSON.parse(readFileSync(join(staking, 'signer.json'), 'utf8')).publicKey, BLS_PK);
 
   // --- the luxd container: luxops startup supervising the (fake) luxd ------------------------------

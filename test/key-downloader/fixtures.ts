@@ -14,6 +14,9 @@ import { startFakeKms } from '../fixtures/fake-kms.mjs';
 const require = createRequire(import.meta.url);
 
 export const BUCKET = 'b';
+/** The published BLS12-381 min-pk known-answer pair (shared/testdata/avalanchego-local/README.md). */
+export const BLS_SK = Buffer.from('263dbd792f5b1be47ed85f8938c0f29586af0d3ac7b977f21c278fe1462040e3', 'hex');
+export const BLS_PK = '0xa491d1b0ecd9bb917989f0e74f0dea0422eac4a873e5e2644f368dffb9a6e20fd6e10c1b77654d067c0618f6e5a7f79a';
 export const AAD = 'lux-test-aad';
 /** AWS env for every run: s3rver's default credentials, no instance metadata, a pod hostname. */
 export const AWS_ENV: Record<string, string> = {

@@ -9,11 +9,9 @@ import { keyUploaderCommand } from '../../src/key-downloader/uploader-command.js
 import { keyDownloaderCommand } from '../../src/key-downloader/command.js';
 import { signerDownloaderCommand } from '../../src/signer-downloader/command.js';
 import { captureDeps } from '../helpers/deps.js';
-import { AWS_ENV, awsArgs, nodeIdViaOpenssl, openIndependently, opensslPair, startKms, startS3, tempDir } from './fixtures.js';
+import { BLS_SK as SK, BLS_PK as PK, AWS_ENV, awsArgs, nodeIdViaOpenssl, openIndependently, opensslPair, startKms, startS3, tempDir } from './fixtures.js';
 import type { FakeKms, S3Fixture, TlsPair } from './fixtures.js';
 
-const SK = Buffer.from('263dbd792f5b1be47ed85f8938c0f29586af0d3ac7b977f21c278fe1462040e3', 'hex');
-const PK = '0xa491d1b0ecd9bb917989f0e74f0dea0422eac4a873e5e2644f368dffb9a6e20fd6e10c1b77654d067c0618f6e5a7f79a';
 let s3: S3Fixture;
 let kms: FakeKms;
 let pair: TlsPair;

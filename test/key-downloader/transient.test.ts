@@ -8,10 +8,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { signerDownloaderCommand } from '../../src/signer-downloader/command.js';
 import { captureDeps } from '../helpers/deps.js';
-import { AWS_ENV, awsArgs, listAll, sealedFixture, startKms, startS3, tempDir } from './fixtures.js';
+import { BLS_SK as SK, AWS_ENV, awsArgs, listAll, sealedFixture, startKms, startS3, tempDir } from './fixtures.js';
 import type { FakeKms, S3Fixture } from './fixtures.js';
 
-const SK = Buffer.from('263dbd792f5b1be47ed85f8938c0f29586af0d3ac7b977f21c278fe1462040e3', 'hex');
 let s3: S3Fixture;
 let kms: FakeKms;
 let proxy: Server;

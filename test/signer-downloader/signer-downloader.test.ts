@@ -7,12 +7,10 @@ import { join } from 'node:path';
 import { signerDownloaderCommand } from '../../src/signer-downloader/command.js';
 import { verifyProofOfPossession } from '../../src/core/bls-key.js';
 import { captureDeps } from '../helpers/deps.js';
-import { AWS_ENV, awsArgs, listAll, sealedFixture, startKms, startS3, tempDir } from '../key-downloader/fixtures.js';
+import { BLS_SK as SK, BLS_PK as PK, AWS_ENV, awsArgs, listAll, sealedFixture, startKms, startS3, tempDir } from '../key-downloader/fixtures.js';
 import type { FakeKms, S3Fixture } from '../key-downloader/fixtures.js';
 
 // Ethereum consensus BLS test vector (see /work/shared/testdata/avalanchego-local/README.md)
-const SK = Buffer.from('263dbd792f5b1be47ed85f8938c0f29586af0d3ac7b977f21c278fe1462040e3', 'hex');
-const PK = '0xa491d1b0ecd9bb917989f0e74f0dea0422eac4a873e5e2644f368dffb9a6e20fd6e10c1b77654d067c0618f6e5a7f79a';
 const ORDER = Buffer.from('73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001', 'hex');
 const OTHER = Buffer.alloc(32, 0);
 OTHER[31] = 7;

@@ -3,8 +3,10 @@
 // log progress every 5 s, and verify the contiguous prefix while later parts still download.
 import { open, statfs, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { LuxopsError } from '../core/errors.js';
+import { SIGNAL_MAX_LISTENERS } from '../core/shutdown.js';
 import { fetchPart } from './fetch-part.js';
 import { mapLimit } from './plan-parts.js';
 import type { PartPlan } from './plan-parts.js';
@@ -82,6 +84,8 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
   const fh = await open(o.outputPath, outputExists ? 'r+' : 'w+', 0o644);
   const ac = new AbortController();
   const signal = AbortSignal.any([o.signal, ac.signal]);
+  // one listener per part attempt and per retry loop: see SIGNAL_MAX_LISTENERS
+  setMaxListeners(SIGNAL_MAX_LISTENERS, signal);
   const verifier = new PrefixVerifier({ fh, spans, scan: o.scan, gzip: o.file.endsWith('.gz'), hashWhole: o.hashWhole, hashParts: o.hashParts });
   verifier.onFailure = (e) => ac.abort(e);
 

@@ -65,6 +65,18 @@ test('env twins drive the .cjs bundle: import into fake-luxd end to end', async 
   assert.equal(existsSync(join(dir, 'lux.rlp')), false);
 });
 
+test('stderr stays JSON lines with every part listed (parallel HEADs and downloads share one abort signal)', async (t) => {
+  const { dir, cleanup } = tempDir('rlp-bb-json');
+  t.after(cleanup);
+  srv.setFaults({});
+  const parts = PARTS.map((p) => p.part).join(',');
+  const r = await runBin(process.execPath, [BINARIES.cjs, 'rlp-import', '--base-url', srv.url, '--file', 'lux.rlp', '--parts', parts, '--dest-dir', dir, '--download-only'], { env: ENV, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  // a Node warning (MaxListenersExceeded on the shared signal) would break log parsers
+  for (const line of r.stderr.trim().split('\n')) assert.ok(line.startsWith('{'), `non-JSON stderr line: ${line}`);
+  assert.equal(readFileSync(join(dir, 'lux.rlp')).length, CHAIN.length);
+});
+
 test('kill -9 mid-download, then resume: the file is complete and refetched bytes stay under one part', async (t) => {
   const { dir, cleanup } = tempDir('rlp-kill');
   t.after(cleanup);

@@ -33,20 +33,21 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Write `data` to `path` atomically: temp file in the same dir, fsync, rename, fsync the dir. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): Promise<void> {
-  const dir = dirname(path);
-  await ensureDir(dir, opts.dirMode ?? 0o700);
+/**
+ * Put a new file at `path` atomically. `create(tmp)` makes the temp file (exclusively: 'wx' or
+ * COPYFILE_EXCL, so an existing file or planted symlink is never written through) and returns once it
+ * exists; then its mode is set exactly (umask or the copy source may have changed it), it is fsynced,
+ * renamed over `path` and the directory is fsynced. The temp file is removed on any failure. Errors
+ * are thrown raw for the caller to name.
+ */
+export async function replaceFileAtomic(path: string, mode: number, create: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = tempPathFor(path);
-  const mode = opts.mode ?? 0o644;
   let created = false;
   try {
-    // 'wx': never follow or reuse an existing file at the temp name
-    const fh = await open(tmp, 'wx', mode);
+    await create(tmp);
     created = true;
+    const fh = await open(tmp, 'r');
     try {
-      await fh.writeFile(data);
-      // umask may have narrowed the mode at creation; set it exactly
       await fh.chmod(mode);
       await fh.sync();
     } finally {
@@ -54,9 +55,28 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     }
     await rename(tmp, path);
     created = false;
-    await fsyncDir(dir);
+    await fsyncDir(dirname(path));
   } catch (e) {
-    if (created) await unlink(tmp).catch(() => undefined);
+    // a create() that failed midway may still have made the file: remove it unless it was never ours
+    if (created || (e as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Write `data` to `path` atomically: temp file in the same dir, fsync, rename, fsync the dir. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): Promise<void> {
+  const mode = opts.mode ?? 0o644;
+  try {
+    await ensureDir(dirname(path), opts.dirMode ?? 0o700);
+    await replaceFileAtomic(path, mode, async (tmp) => {
+      const fh = await open(tmp, 'wx', mode);
+      try {
+        await fh.writeFile(data);
+      } finally {
+        await fh.close();
+      }
+    });
+  } catch (e) {
     throw new LuxopsError('E_WRITE_FAILED', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
 }

@@ -1,16 +1,10 @@
 // The two file operations behind `luxops install`: copy the running executable into a directory
 // and point one symlink per command at it. Both are atomic (temp name in the same directory, then
 // rename), so a container that starts while another one re-installs sees the old set or the new one.
-import { copyFile, open, rename, stat, symlink, unlink, constants } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { copyFile, rename, stat, symlink, unlink, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LuxopsError } from '../core/errors.js';
-import { ensureDir, fsyncDir } from '../core/files.js';
-
-/** A temp name inside `dir` for `name` (dot-prefixed so a half-made file is never taken for a command). */
-function tempName(dir: string, name: string): string {
-  return join(dir, `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-}
+import { ensureDir, fsyncDir, replaceFileAtomic, tempPathFor } from '../core/files.js';
 
 function failed(what: string, path: string, e: unknown): LuxopsError {
   const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -34,25 +28,10 @@ export async function installExecutable(src: string, dir: string, name: string, 
     throw failed('create directory', dir, e);
   }
   const dest = join(dir, name);
-  const tmp = tempName(dir, name);
-  let created = false;
   try {
-    // COPYFILE_EXCL: never write through a file (or a planted symlink) that already has the temp name
-    await copyFile(src, tmp, constants.COPYFILE_EXCL);
-    created = true;
-    const fh = await open(tmp, 'r');
-    try {
-      // the copy inherits the source's mode narrowed by nothing; set the one we promise exactly
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, dest);
-    created = false;
-    await fsyncDir(dir);
+    // a 120 MB executable is copied by the kernel, not read into memory
+    await replaceFileAtomic(dest, mode, (tmp) => copyFile(src, tmp, constants.COPYFILE_EXCL));
   } catch (e) {
-    if (created) await unlink(tmp).catch(() => undefined);
     throw failed('install', dest, e);
   }
   return size;
@@ -61,7 +40,8 @@ export async function installExecutable(src: string, dir: string, name: string, 
 /** Create or replace `<dir>/<name>` as a relative symlink to `target` (a name in the same directory). */
 export async function linkCommand(dir: string, name: string, target: string): Promise<void> {
   const dest = join(dir, name);
-  const tmp = tempName(dir, name);
+  // dot-prefixed temp name, so a half-made link is never taken for a command
+  const tmp = tempPathFor(dest);
   try {
     await symlink(target, tmp);
   } catch (e) {

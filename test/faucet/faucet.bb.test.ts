@@ -6,15 +6,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { BINARIES, ROOT, runBin, jsonLines } from '../helpers/run-bin.js';
+import { ROOT, runBin, jsonLines, BIN_VARIANTS } from '../helpers/run-bin.js';
 import { startChain, drip, call, randomAddress, DEV_KEYS } from './helpers.js';
 import type { Chain } from './helpers.js';
 
 const KEY = DEV_KEYS[1];
-const RUNS = [
-  { name: 'luxops.cjs', file: process.execPath, pre: [BINARIES.cjs] },
-  { name: 'luxops (SEA)', file: BINARIES.sea, pre: [] as string[] },
-];
+const RUNS = BIN_VARIANTS;
 
 let chain: Chain;
 const children: ChildProcess[] = [];

@@ -11,6 +11,12 @@ export const BINARIES = {
   sea: join(ROOT, 'dist/luxops'),
 } as const;
 
+/** Every built executable a black-box test runs a command through: `file` + `pre` + command args. */
+export const BIN_VARIANTS = [
+  { name: 'luxops.cjs', file: process.execPath, pre: [BINARIES.cjs] as string[] },
+  { name: 'luxops (single executable)', file: BINARIES.sea, pre: [] as string[] },
+] as const;
+
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;

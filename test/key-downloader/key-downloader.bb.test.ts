@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BINARIES, ROOT, runBin, jsonLines } from '../helpers/run-bin.js';
+import { ROOT, runBin, jsonLines, BIN_VARIANTS } from '../helpers/run-bin.js';
 import { AWS_ENV, awsArgs, listAll, nodeIdViaOpenssl, openIndependently, opensslPair, startKms, startS3, tempDir } from './fixtures.js';
 import type { FakeKms, S3Fixture, TlsPair } from './fixtures.js';
 
@@ -15,10 +15,7 @@ let pair: TlsPair;
 let src: string;
 const dirs: string[] = [];
 const ENV = { ...AWS_ENV, PATH: process.env.PATH ?? '/usr/bin:/bin' };
-const RUNS = [
-  { name: 'luxops.cjs', file: process.execPath, pre: [BINARIES.cjs] },
-  { name: 'luxops (single executable)', file: BINARIES.sea, pre: [] as string[] },
-];
+const RUNS = BIN_VARIANTS;
 
 before(async () => {
   s3 = await startS3();

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BINARIES, runBin, jsonLines } from '../helpers/run-bin.js';
+import { runBin, jsonLines, BIN_VARIANTS } from '../helpers/run-bin.js';
 import { BLS_SK as SK, BLS_PK as PK, AWS_ENV, awsArgs, listAll, sealedFixture, startKms, startS3, tempDir } from '../key-downloader/fixtures.js';
 import type { FakeKms, S3Fixture } from '../key-downloader/fixtures.js';
 
@@ -13,10 +13,7 @@ let s3: S3Fixture;
 let kms: FakeKms;
 const dirs: string[] = [];
 const ENV = { ...AWS_ENV, PATH: process.env.PATH ?? '/usr/bin:/bin' };
-const RUNS = [
-  { name: 'luxops.cjs', file: process.execPath, pre: [BINARIES.cjs] },
-  { name: 'luxops (single executable)', file: BINARIES.sea, pre: [] as string[] },
-];
+const RUNS = BIN_VARIANTS;
 
 before(async () => {
   s3 = await startS3();

@@ -8,6 +8,7 @@
 //   - peak RSS (VmHWM) of the supervisor process; target <= 60 MB
 //   - added latency before luxd is spawned: a probe child records performance.timeOrigin (its exec
 //     time); minus the same probe spawned directly by this script; target <= 100 ms
+// Supervisors run with the chart's flags (CHART_FLAGS: status server on, as in deploy/base).
 // Usage: node bench/startup.mjs [runs=5]   (needs `node build.mjs` first; loopback only)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +20,8 @@ const root = new URL('..', import.meta.url).pathname;
 const FAKE = join(root, 'test/fixtures/fake-luxd.mjs');
 const runs = Math.max(1, Math.min(50, Number(process.argv[2] ?? 5)));
 const INTERVAL_MS = 1000;
+// what deploy/base/statefulset.yaml passes (the status server on a free loopback port here)
+const CHART_FLAGS = ['--status-listen', '127.0.0.1:0', '--health-timeout', '1800s', '--grace-period', '50s'];
 const ALIASES = ['zoo', 'lux', 'hanzo'];
 const work = mkdtempSync(join(tmpdir(), 'bench-startup-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -93,7 +96,7 @@ async function aliasRun(kind, n) {
     child = spawn('bash', ['-c', SHELL, 'startup.sh', ...fake], { stdio: 'ignore', env: { ...process.env, API: api } });
   } else {
     const [cmd, pre] = SUPERVISORS[kind];
-    const args = [...pre, '--api-url', api, '--health-interval', `${INTERVAL_MS}ms`, ...ALIASES.flatMap((a) => ['--alias', `${a}=C`]), '--', ...fake];
+    const args = [...pre, ...CHART_FLAGS, '--api-url', api, '--health-interval', `${INTERVAL_MS}ms`, ...ALIASES.flatMap((a) => ['--alias', `${a}=C`]), '--', ...fake];
     child = spawn(cmd, args, { stdio: 'ignore' });
   }
   const rec = await until(() => {
@@ -125,7 +128,7 @@ async function spawnRun(kind) {
   else if (kind === 'node floor') [cmd, args] = [process.execPath, ['-e', NODE_FLOOR, ...probe]];
   else {
     const [c, pre] = SUPERVISORS[kind];
-    [cmd, args] = [c, [...pre, '--api-url', 'http://127.0.0.1:9', '--', ...probe]];
+    [cmd, args] = [c, [...pre, ...CHART_FLAGS, '--api-url', 'http://127.0.0.1:9', '--', ...probe]];
   }
   const t0 = performance.timeOrigin + performance.now();
   const child = spawn(cmd, args, { stdio: 'ignore' });

@@ -4,20 +4,16 @@
 import { dispatch } from './core/dispatch.js';
 import type { Command, Deps } from './core/command.js';
 import { installShutdown } from './core/shutdown.js';
-import { createRequire } from 'node:module';
+import { chunkLoads } from './core/embedded-chunk.js';
 
 declare const __LUXOPS_VERSION__: string | undefined;
 export const VERSION: string = typeof __LUXOPS_VERSION__ === 'string' ? __LUXOPS_VERSION__ : '0.0.0-dev';
 
 function detectSea(): boolean {
-  try {
-    // node:sea exists on Node >= 20.12; absent or false everywhere but the single executable
-    const req = createRequire(process.execPath);
-    const sea = req('node:sea') as { isSea?: () => boolean };
-    return Boolean(sea.isSea?.());
-  } catch {
-    return false;
-  }
+  // node:sea is false everywhere but the single executable; getBuiltinModule (Node >= 20.16) avoids
+  // loading node:module for a createRequire
+  const sea = process.getBuiltinModule('node:sea') as { isSea?: () => boolean } | undefined;
+  return Boolean(sea?.isSea?.());
 }
 
 /** Run the dispatcher for this process and exit with its code. */
@@ -35,8 +31,14 @@ export function runEntry(commands: readonly Command[], fixed?: string): void {
       ? installShutdown(process, (code) => process.exit(code))
       : { signal: new AbortController().signal, dispose() {} };
     return {
-      stdout: process.stdout,
-      stderr: process.stderr,
+      // getters: process.stdout/stderr are built on first access (a net.Socket or a SyncWriteStream,
+      // ~5 ms each), and `startup` spawns luxd before it writes anything
+      get stdout() {
+        return process.stdout;
+      },
+      get stderr() {
+        return process.stderr;
+      },
       signal: shutdown.signal,
       signals: process,
       pid: process.pid,
@@ -49,6 +51,8 @@ export function runEntry(commands: readonly Command[], fixed?: string): void {
   dispatch({ invokedAs, args, env: process.env, commands, version: VERSION, fixed, makeDeps }).then(
     (code) => {
       process.exitCode = code;
+      // how the embedded chunks were compiled (the build's tests check the SEA's code caches are used)
+      if (process.env.LUXOPS_DEBUG_CHUNKS === '1') process.stderr.write(JSON.stringify({ level: 'debug', chunks: chunkLoads() }) + '\n');
       // servers and timers are closed by the commands; exit explicitly so a stray handle cannot hang a pod
       setImmediate(() => process.exit(code));
     },

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { COMMON_OPTIONS, parseArgs, checkRequired, redactConfig, formatHelp } from './options.js';
 import type { OptionDef, ConfigOf, ParsedArgs } from './options.js';
 import type { SignalSource } from './shutdown.js';
-import { createLogger } from './log.js';
+import { createLogger, lazyLogger } from './log.js';
 import type { LogSink } from './log.js';
 import { LuxopsError, UsageError, errorMessage, isAbortError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -113,7 +113,8 @@ export function defineCommand<const T extends readonly OptionDef[]>(spec: Comman
         deps.stdout.write(JSON.stringify(shown, null, 2) + '\n');
         return EXIT.OK;
       }
-      const log = deps.log ?? createLogger({ level: cfg.logLevel, component: spec.name, sink: deps.stderr });
+      // lazy: pino and the stderr stream are set up by the first line logged, not before `run`
+      const log = deps.log ?? lazyLogger(() => createLogger({ level: cfg.logLevel, component: spec.name, sink: deps.stderr }));
       try {
         return await spec.run({ config: parsed.config, positionals: parsed.positionals, rest: parsed.rest, env, deps, log });
       } catch (e) {

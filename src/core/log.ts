@@ -1,8 +1,8 @@
 // pino JSON lines on stderr. No transports: they spawn worker threads that a single-file bundle
 // (and the SEA binary) cannot load. The redaction list is the last line of defence: code never
 // puts secrets in log fields on purpose, and anything that slips in under these names is censored.
-import pino from 'pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import { loadPino } from './pino-lazy.cjs';
 
 export type { Logger } from 'pino';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -24,6 +24,7 @@ export interface LogSink {
 
 /** Create the command logger: `component` is stamped on every line. */
 export function createLogger(opts: { level: LogLevel | string; component: string; sink?: LogSink }): Logger {
+  const pino = loadPino();
   const dest = opts.sink ?? pino.destination({ fd: 2, sync: true });
   return pino(
     {
@@ -33,11 +34,34 @@ export function createLogger(opts: { level: LogLevel | string; component: string
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    dest as pino.DestinationStream,
+    dest as DestinationStream,
   );
+}
+
+/**
+ * A logger that creates its pino instance on first use: the commands' loggers are made before
+ * `run`, and `startup` must spawn luxd before paying for pino (and for the stderr stream it writes
+ * to). Every property (info, child, level, ...) is the real logger's, so callers see a pino Logger.
+ */
+export function lazyLogger(make: () => Logger): Logger {
+  let real: Logger | undefined;
+  const get = (): Logger => (real ??= make());
+  return new Proxy({} as Logger, {
+    get(_t, prop) {
+      const r = get();
+      const v: unknown = Reflect.get(r, prop, r);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(r) : v;
+    },
+    set(_t, prop, value) {
+      return Reflect.set(get(), prop, value);
+    },
+    has(_t, prop) {
+      return Reflect.has(get(), prop);
+    },
+  });
 }
 
 /** A logger that drops everything (for library calls in tests that do not care). */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return loadPino()({ level: 'silent' });
 }

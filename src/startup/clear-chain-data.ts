@@ -2,7 +2,8 @@
 // the C-chain state directory <data-dir>/chainData/network-<id>/<cchain-id> and the import marker
 // (so the next import runs). Deleting the wrong directory destroys a validator's data, so every
 // doubtful case is refused with exit 2 before anything is touched.
-import { lstat, readdir, rm } from 'node:fs/promises';
+// fs.promises is read at each call: node:fs/promises loads only when chain data is really cleared
+import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { LuxopsError, UsageError } from '../core/errors.js';
@@ -61,7 +62,7 @@ async function assertNoSymlinks(root: string, target: string): Promise<boolean> 
     p = part === '' ? root : join(p, part);
     let st;
     try {
-      st = await lstat(p);
+      st = await fsp.lstat(p);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw e;
@@ -78,11 +79,11 @@ export async function measureTree(dir: string): Promise<{ bytes: number; files: 
   const stack = [dir];
   while (stack.length > 0) {
     const d = stack.pop()!;
-    for (const e of await readdir(d, { withFileTypes: true })) {
+    for (const e of await fsp.readdir(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) stack.push(p);
       else {
-        bytes += (await lstat(p)).size;
+        bytes += (await fsp.lstat(p)).size;
         files++;
       }
     }
@@ -96,17 +97,17 @@ export async function clearChainData(plan: ClearPlan, log: Logger): Promise<{ by
   const markerExists = plan.marker === undefined ? false : await assertNoSymlinks(plan.dataDir, plan.marker);
   let total = { bytes: 0, files: 0 };
   if (chainExists) {
-    const st = await lstat(plan.chainDir);
+    const st = await fsp.lstat(plan.chainDir);
     if (!st.isDirectory()) throw refuse(`${plan.chainDir} is not a directory`);
     total = await measureTree(plan.chainDir);
-    await rm(plan.chainDir, { recursive: true, force: true });
+    await fsp.rm(plan.chainDir, { recursive: true, force: true });
     log.warn({ path: plan.chainDir, bytes: total.bytes, files: total.files }, `cleared C-chain data ${plan.chainDir}`);
   } else {
     log.info({ path: plan.chainDir }, 'no C-chain data to clear');
   }
   if (markerExists && plan.marker !== undefined) {
-    const st = await lstat(plan.marker);
-    await rm(plan.marker, { force: true, recursive: false });
+    const st = await fsp.lstat(plan.marker);
+    await fsp.rm(plan.marker, { force: true, recursive: false });
     total = { bytes: total.bytes + st.size, files: total.files + 1 };
     log.warn({ path: plan.marker, bytes: st.size }, `removed import marker ${plan.marker}`);
   }

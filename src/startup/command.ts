@@ -9,7 +9,6 @@ import { rlpImportOptions } from '../rlp-import/options.js';
 import type { RlpImportConfig } from '../rlp-import/options.js';
 import { join } from 'node:path';
 import { parseAliases } from './alias-spec.js';
-import { mergeAliasesFile } from './aliases-file.js';
 import { attach } from './attach.js';
 import { clearChainData, planClearChainData } from './clear-chain-data.js';
 import { startupOptions } from './options.js';
@@ -88,13 +87,17 @@ export const startupCommand = defineCommand({
     const aliases = parseAliases(config.alias);
     const rlp = rlpConfigOf(config);
     const state = new SupervisorState(aliases, rlp !== undefined, now);
-    if (deps.pid === 1) {
-      log.warn({ pid: 1 }, 'running as PID 1: re-parented grandchildren are not reaped; set shareProcessNamespace: true on the pod (or run under tini)');
-    }
+    // Until luxd is spawned, load and touch only what the spawn needs: the opt-in steps import
+    // their modules on demand, and the logger (pino, the stderr stream) is set up by its first line.
+    const warnPid1 = () => {
+      if (deps.pid === 1) log.warn({ pid: 1 }, 'running as PID 1: re-parented grandchildren are not reaped; set shareProcessNamespace: true on the pod (or run under tini)');
+    };
     if (config.clearChainData) await clearChainData(planOf(config), log);
-    if (config.aliasesFile) await mergeAliasesFile(config.aliasesFile, aliases, log);
+    if (config.aliasesFile) await (await import('./aliases-file.js')).mergeAliasesFile(config.aliasesFile, aliases, log);
     let server: StatusServer | undefined;
-    if (config.statusListen) server = await startStatusServer(config.statusListen, state, log);
+    const startServer = async () => {
+      if (config.statusListen) server = await startStatusServer(config.statusListen, state, log);
+    };
     const lifecycle = {
       apiUrl: config.apiUrl,
       apiPrefix: config.apiPrefix as 'auto' | '/ext' | '/v1',
@@ -108,9 +111,17 @@ export const startupCommand = defineCommand({
       log,
     };
     try {
-      return config.attach
-        ? await attach({ signals: deps.signals, log, lifecycle })
-        : await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle });
+      if (config.attach) {
+        warnPid1();
+        await startServer();
+        return await attach({ signals: deps.signals, log, lifecycle });
+      }
+      // the status server comes up right after luxd is spawned (a taken port then stops luxd, exit 1)
+      const onSpawned = async () => {
+        warnPid1();
+        await startServer();
+      };
+      return await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned });
     } finally {
       state.phase = 'exited';
       await server?.close();

@@ -3,8 +3,8 @@
 // like a shell, each with one clear line instead of a spawn stack trace.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { access, stat } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { access as accessCb, constants, stat as statCb } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { LuxopsError } from '../core/errors.js';
 import { EXIT, exitCodeForSignal } from '../core/exit-codes.js';
@@ -22,6 +22,14 @@ export interface Child {
   readonly process: ChildProcess;
   /** resolves once, when the child has exited */
   readonly exited: Promise<ChildExit>;
+}
+
+// node:fs callbacks, not node:fs/promises: loading that module cost ~3 ms before the spawn
+function stat(path: string): Promise<Stats> {
+  return new Promise((res, rej) => statCb(path, (e, st) => (e ? rej(e) : res(st))));
+}
+function access(path: string, mode: number): Promise<void> {
+  return new Promise((res, rej) => accessCb(path, mode, (e) => (e ? rej(e) : res())));
 }
 
 function notFound(cmd: string): LuxopsError {

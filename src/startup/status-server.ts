@@ -1,7 +1,7 @@
 // The pod's probe endpoint (`--status-listen`, the chart uses 0.0.0.0:9639): /livez, /readyz,
 // /status, /metrics, all read from the one SupervisorState. Kubelet probes hit this instead of
 // luxd so readiness includes our post-start tasks (aliases, import), not only luxd's health.
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { HostPort } from '../core/options.js';
@@ -45,7 +45,10 @@ export function handleStatusRequest(state: SupervisorState, req: http.IncomingMe
 
 /** Listen on `where`; fails with E_STATUS_LISTEN (exit 1) when the address is taken. */
 export async function startStatusServer(where: HostPort, state: SupervisorState, log: Logger): Promise<StatusServer> {
-  const server = http.createServer((req, res) => handleStatusRequest(state, req, res));
+  // loaded here, not at module load: the supervisor starts this server after spawning luxd
+  // (getBuiltinModule, not import(): chunks run as vm scripts, which have no dynamic import hook)
+  const { createServer } = process.getBuiltinModule('node:http');
+  const server = createServer((req, res) => handleStatusRequest(state, req, res));
   // probes are tiny and periodic; do not let an idle keep-alive socket delay shutdown
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

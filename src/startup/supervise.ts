@@ -1,7 +1,7 @@
 // Supervisor mode (`startup -- luxd args...`), tini-shaped: spawn, forward signals, run the
 // lifecycle beside the child, and exit with the child's code (128+n when it died of signal n).
 import type { Logger } from 'pino';
-import { errorMessage } from '../core/errors.js';
+import { LuxopsError, errorMessage } from '../core/errors.js';
 import type { SignalSource } from '../core/shutdown.js';
 import { EXIT } from '../core/exit-codes.js';
 import { forwardSignals } from './forward-signals.js';
@@ -18,6 +18,11 @@ export interface SuperviseOptions {
   readonly log: Logger;
   /** everything the lifecycle needs except the abort signal */
   readonly lifecycle: Omit<LifecycleOptions, 'signal'>;
+  /**
+   * Runs right after the spawn: work that must not delay luxd (the status server's node:http load
+   * and bind). A rejection stops luxd (SIGTERM, grace, SIGKILL) and the supervisor exits 1.
+   */
+  readonly onSpawned?: () => Promise<void>;
 }
 
 class ChildExited extends Error {
@@ -33,10 +38,11 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   const { state } = opts.lifecycle;
   const [cmd, ...args] = opts.command as [string, ...string[]];
   const file = await resolveExecutable(cmd, opts.env);
-  const t0 = performance.now();
+  // hrtime, not performance.now(): the `performance` global loads node:perf_hooks before the spawn
+  const t0 = process.hrtime.bigint();
   const child = await spawnChild(file, args, opts.env, cmd);
   state.pid = child.pid;
-  log.info({ pid: child.pid, cmd, spawnMs: Math.round((performance.now() - t0) * 10) / 10 }, `started ${cmd}`);
+  log.info({ pid: child.pid, cmd, spawnMs: Number(process.hrtime.bigint() - t0) / 1e6 }, `started ${cmd}`);
 
   const ac = new AbortController();
   const forwarder = forwardSignals({
@@ -54,7 +60,13 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   });
 
   let strictFailure: string | undefined;
+  let fatal: LuxopsError | undefined;
   void child.exited.then((exit) => ac.abort(new ChildExited(exit)));
+  opts.onSpawned?.().catch((e: unknown) => {
+    fatal = e instanceof LuxopsError ? e : new LuxopsError('E_INTERNAL', errorMessage(e));
+    log.error({ code: fatal.code }, `${fatal.message}; stopping luxd`);
+    forwarder.stop(fatal.message);
+  });
   // loaded after the spawn: the HTTP client is the heaviest module here, and luxd should not wait for it
   const { runLifecycle } = await import('./lifecycle.js');
   runLifecycle({ ...opts.lifecycle, signal: ac.signal }).then(
@@ -71,6 +83,10 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   const exit = await child.exited;
   forwarder.dispose();
   const how = exit.signal ? { signal: exit.signal } : { code: exit.code };
+  if (fatal !== undefined) {
+    log.error({ pid: child.pid, ...how, exitCode: fatal.exitCode }, `luxd stopped: ${fatal.message}`);
+    return fatal.exitCode;
+  }
   if (strictFailure !== undefined) {
     log.error({ pid: child.pid, ...how, exitCode: EXIT.FAILURE }, `luxd stopped after a --strict failure: ${strictFailure}`);
     return EXIT.FAILURE;

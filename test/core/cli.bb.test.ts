@@ -93,3 +93,21 @@ test('per-utility bundle takes the same flags', async () => {
   const h = await runBin(process.execPath, [join(ROOT, 'dist/bin/rlp-import.cjs'), '--help']);
   assert.match(h.stdout, /^Usage: luxops rlp-import /);
 });
+
+test('single executable: utility chunks load from their build-time V8 code cache, nested chunks too', { skip: !existsSync(BINARIES.sea) }, async () => {
+  const env = { ...process.env, LUXOPS_DEBUG_CHUNKS: '1' };
+  const st = await runBin(BINARIES.sea, ['startup', '--help'], { env });
+  assert.equal(st.code, 0, st.stderr);
+  assert.deepEqual(JSON.parse(st.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:startup/command.cjs': 'code-cache' });
+  // the .cjs bundle runs on any Node >= 20, so it compiles from source
+  const cjs = await runBin(process.execPath, [BINARIES.cjs, 'startup', '--help'], { env });
+  assert.deepEqual(JSON.parse(cjs.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:startup/command.cjs': 'source' });
+  // an s3:// source is a chunk inside rlp-import's chunk, loaded when used (here: up to a refused HEAD)
+  const dir = mkdtempSync(join(tmpdir(), 'chunks-'));
+  const rlp = await runBin(BINARIES.sea, ['rlp-import', '--base-url', 's3://b/p', '--s3-endpoint', 'http://127.0.0.1:9', '--file', 'x.rlp', '--dest-dir', dir, '--download-only', '--retries', '0'], {
+    env: { ...env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    timeoutMs: 30_000,
+  });
+  assert.equal(rlp.code, 1);
+  assert.deepEqual(JSON.parse(rlp.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:rlp-import/command.cjs': 'code-cache', 'luxops:rlp-import/s3-source.cjs': 'code-cache' });
+});

@@ -4,7 +4,7 @@ import { defineCommand, reportFailure } from '../../src/core/command.js';
 import type { OptionDef } from '../../src/core/options.js';
 import { dispatch, commandForName, formatCommandList } from '../../src/core/dispatch.js';
 import { LuxopsError, UsageError } from '../../src/core/errors.js';
-import { createLogger } from '../../src/core/log.js';
+import { createLogger, lazyLogger } from '../../src/core/log.js';
 import { captureDeps } from '../helpers/deps.js';
 
 const opts = [
@@ -148,4 +148,22 @@ test('dispatch by executable name: exact, prefixed, longest suffix, .cjs', async
   assert.equal(await dispatch({ invokedAs: '/whatever', args: ['z'], env: {}, commands: all, version: '1', fixed: 'echo-test', makeDeps: () => fixed }), 0);
   assert.equal(fixed.out(), 'zx1\n');
   assert.match(formatCommandList('luxops', all, '9'), /luxops 9: utilities/);
+});
+
+test('lazyLogger builds its pino logger on first use only, then is that logger', () => {
+  let made = 0;
+  let out = '';
+  const log = lazyLogger(() => {
+    made += 1;
+    return createLogger({ level: 'info', component: 'lazy', sink: { write: (s: string) => (out += s) } });
+  });
+  assert.equal(made, 0, 'nothing is built before the first line');
+  log.info({ n: 1 }, 'first');
+  log.child({ task: 't' }).warn('from a child');
+  assert.equal(log.level, 'info');
+  log.level = 'warn';
+  log.info('filtered');
+  assert.equal(made, 1);
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => [l.component, l.msg, l.n ?? l.task]), [['lazy', 'first', 1], ['lazy', 'from a child', 't']]);
 });

@@ -124,3 +124,27 @@ test('live: waiting-health -> running -> stopping as a supervised luxd starts an
   assert.equal(await run.done, 137);
   await assert.rejects(fetch(`http://127.0.0.1:${sp}/livez`), 'server closed after exit');
 });
+
+test('supervisor: a taken --status-listen port (bound right after the spawn) stops luxd and exits 1', async () => {
+  const holder = await startStatusServer({ host: '127.0.0.1', port: 0 }, new SupervisorState([], false, Date.now), silentLogger());
+  try {
+    const run = await startSupervisor(['--status-listen', `127.0.0.1:${holder.port}`, '--grace-period', '2s']);
+    assert.equal(await run.done, 1);
+    const logs = run.deps.logs();
+    const started = logs.find((l) => String(l.msg).startsWith('started '));
+    assert.ok(started, 'luxd was spawned before the status server bound');
+    const failed = logs.find((l) => l.code === 'E_STATUS_LISTEN');
+    assert.match(String(failed?.msg), /cannot listen on --status-listen 127\.0\.0\.1:\d+: EADDRINUSE; stopping luxd/);
+    assert.ok(logs.some((l) => String(l.msg).startsWith('luxd stopped: cannot listen on --status-listen')));
+    await waitFor(() => {
+      try {
+        process.kill(started.pid as number, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'luxd gone');
+  } finally {
+    await holder.close();
+  }
+});

@@ -66,7 +66,8 @@ function readJson(path) {
 function vmHwmMb(pid) {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
+    // decimal MB (10^6 bytes), the stricter reading of the issue's "60 MB"
+    return m ? (Number(m[1]) * 1024) / 1e6 : NaN;
   } catch {
     return NaN;
   }
@@ -89,7 +90,9 @@ async function aliasRun(kind, n) {
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
   const record = join(work, `rec-${kind.replace(/\W/g, '')}-${n}.json`);
-  const healthyAfter = 1200 + Math.floor(Math.random() * 1000);
+  // the same spread of health-flip times for every variant (run n gets the same one), so the
+  // variants are compared on equal footing: 1.2-2.2 s, spread evenly over the poll interval
+  const healthyAfter = 1200 + ((n * 379 + 137) % 1000);
   const fake = [process.execPath, FAKE, `--http-port=${port}`, `--fake-record=${record}`, `--fake-healthy-after-ms=${healthyAfter}`];
   let child;
   if (kind === 'shell') {
@@ -155,7 +158,7 @@ for (let i = 0; i < Math.max(10, runs); i++) {
   for (const k of kinds) res[k].spawn.push(await spawnRun(k));
 }
 const base = median(direct);
-console.log(`runs: ${runs} start-ups per variant (healthy after 1.2-2.2 s, random), ${Math.max(10, runs)} spawn probes; --health-interval ${INTERVAL_MS} ms, ${ALIASES.length} aliases`);
+console.log(`runs: ${runs} start-ups per variant (healthy after 1.2-2.2 s, the same spread for every variant), ${Math.max(10, runs)} spawn probes; --health-interval ${INTERVAL_MS} ms, ${ALIASES.length} aliases`);
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 console.log(`${'variant'.padEnd(22)} ${'healthy->last alias mean / max'.padEnd(32)} ${'max/interval'.padEnd(13)} ${'1st->3rd alias'.padEnd(15)} ${'peak RSS max'.padEnd(13)} added spawn latency (median)`);
 for (const k of kinds) {

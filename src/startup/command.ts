@@ -42,6 +42,18 @@ function planOf(config: StartupConfig) {
   return planClearChainData({ dataDir: config.dataDir, networkId: config.networkId, cchainId: config.cchainId, marker: markerOf(config) });
 }
 
+/**
+ * The supervisor idles between health polls (1-10 s apart): V8's optimizing tiers (TurboFan, Maglev)
+ * never pay off there, and the single executable's code pages they touch stayed resident, ~6 MB of
+ * the supervisor's 60 MB budget (bench/RESULTS.md). Ignition and Sparkplug still run everything.
+ * Not when the RLP import runs in-process: its download and block scan are hot loops.
+ */
+function baselineTiersOnly(): void {
+  const v8 = process.getBuiltinModule('node:v8');
+  v8.setFlagsFromString('--no-turbofan');
+  v8.setFlagsFromString('--no-maglev');
+}
+
 /** `luxops startup`. */
 export const startupCommand = defineCommand({
   name: 'startup',
@@ -113,12 +125,14 @@ export const startupCommand = defineCommand({
     try {
       if (config.attach) {
         warnPid1();
+        if (!rlp) baselineTiersOnly();
         await startServer();
         return await attach({ signals: deps.signals, log, lifecycle });
       }
       // the status server comes up right after luxd is spawned (a taken port then stops luxd, exit 1)
       const onSpawned = async () => {
         warnPid1();
+        if (!rlp) baselineTiersOnly();
         await startServer();
       };
       return await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned });

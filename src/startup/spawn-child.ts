@@ -3,8 +3,7 @@
 // like a shell, each with one clear line instead of a spawn stack trace.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { access as accessCb, constants, stat as statCb } from 'node:fs';
-import type { Stats } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { LuxopsError } from '../core/errors.js';
 import { EXIT, exitCodeForSignal } from '../core/exit-codes.js';
@@ -24,14 +23,6 @@ export interface Child {
   readonly exited: Promise<ChildExit>;
 }
 
-// node:fs callbacks, not node:fs/promises: loading that module cost ~3 ms before the spawn
-function stat(path: string): Promise<Stats> {
-  return new Promise((res, rej) => statCb(path, (e, st) => (e ? rej(e) : res(st))));
-}
-function access(path: string, mode: number): Promise<void> {
-  return new Promise((res, rej) => accessCb(path, mode, (e) => (e ? rej(e) : res())));
-}
-
 function notFound(cmd: string): LuxopsError {
   return new LuxopsError('E_CHILD_NOT_FOUND', `cannot run ${cmd}: no such file`, { exitCode: EXIT.NOT_FOUND });
 }
@@ -39,7 +30,11 @@ function notExecutable(cmd: string, why: string): LuxopsError {
   return new LuxopsError('E_CHILD_NOT_EXECUTABLE', `cannot run ${cmd}: ${why}`, { exitCode: EXIT.CANNOT_EXECUTE });
 }
 
-/** Resolve `cmd` like execvp does (PATH lookup when it has no slash) and check it can run. */
+/**
+ * Resolve `cmd` like execvp does (PATH lookup when it has no slash) and check it can run.
+ * Synchronous on purpose: it runs once, before the spawn, when nothing else is waiting, and the
+ * async fs calls would first start libuv's thread pool (and load node:fs/promises) on luxd's clock.
+ */
 export async function resolveExecutable(cmd: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
   const candidates = cmd.includes('/')
     ? [resolve(cmd)]
@@ -48,7 +43,7 @@ export async function resolveExecutable(cmd: string, env: Readonly<Record<string
   for (const path of candidates) {
     let st;
     try {
-      st = await stat(path);
+      st = statSync(path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EACCES') firstDenied ??= 'permission denied';
@@ -59,7 +54,7 @@ export async function resolveExecutable(cmd: string, env: Readonly<Record<string
       continue;
     }
     try {
-      await access(path, constants.X_OK);
+      accessSync(path, constants.X_OK);
       return path;
     } catch {
       firstDenied ??= 'permission denied (not executable)';

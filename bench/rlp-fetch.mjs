@@ -85,6 +85,9 @@ async function startServer(throttleBps) {
 
 /** Run a command under GNU time; returns wall seconds and peak RSS (KiB). */
 function timed(cmd, argv) {
+  // start every run with no dirty pages from the run before: otherwise one contender's writeback
+  // (1-2 GiB per run) lands on the next one's clock
+  spawnSync('sync');
   const stats = join(work, 'time.txt');
   const r = spawnSync('/usr/bin/time', ['-o', stats, '-f', '%e %M %U %S', cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${String(r.stderr).slice(-2000)}`);

@@ -8,7 +8,7 @@ import { LuxopsError, errorMessage, isAbortError } from '../core/errors.js';
 import { isTransient } from '../core/retry.js';
 import type { ObjectSource } from './object-source.js';
 import type { PartProgress } from './resume-state.js';
-import { PartWriter, MAX_SLICE } from './part-writer.js';
+import { PartWriter } from './part-writer.js';
 
 /** The body did not have the length the server (or HEAD) announced. */
 export class LengthMismatchError extends LuxopsError {
@@ -52,30 +52,24 @@ async function attempt(o: FetchPartOptions): Promise<void> {
       o.onBytes(delta);
     });
   };
-  let resume: (() => void) | undefined;
-  const take = (slice: Uint8Array): boolean => {
+  const take = (slice: Uint8Array): void => {
     got += slice.length;
     if (p.size !== undefined && from + got > p.size) throw new LengthMismatchError(url, from + got, p.size);
-    const more = writer!.push(slice);
-    // the raw reader pauses the socket when we return false; the writer resumes it after a write
-    if (!more && resume) writer!.onResume(resume);
-    return more;
+    writer!.push(slice);
   };
   try {
     if (o.source.fetchInto) {
-      await o.source.fetchInto(p.name, start, o.signal, { head: open, data: take }, (r) => (resume = r));
+      await o.source.fetchInto(p.name, start, o.signal, { head: open, data: take });
     } else {
       const res = await o.source.get(p.name, start, o.signal);
       open({ from: res.from, length: res.length });
       for await (const chunk of res.body) {
-        for (let i = 0; i < chunk.length; i += MAX_SLICE) {
-          if (!take(chunk.subarray(i, i + MAX_SLICE))) await writer!.drained();
-        }
+        take(chunk);
       }
     }
   } finally {
     // keep whatever arrived before a drop: the next attempt resumes after it
-    await writer?.finish();
+    writer?.finish();
   }
   if (p.size !== undefined && from + got !== p.size) throw new LengthMismatchError(url, from + got, p.size);
   p.size = from + got;

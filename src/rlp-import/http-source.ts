@@ -63,7 +63,7 @@ export function createHttpSource(baseUrl: string): ObjectSource {
       }
       return { from, length: lengthOf(res.headers), body: res.body };
     },
-    async fetchInto(name, start, signal, sink, setResume) {
+    async fetchInto(name, start, signal, sink) {
       let url = new URL(urlOf(name));
       for (let hop = 0; ; hop++) {
         let location: string | undefined;
@@ -83,7 +83,7 @@ export function createHttpSource(baseUrl: string): ObjectSource {
             sink.head({ from, length: len !== undefined && /^\d+$/.test(len) && !/chunked/i.test(headers['transfer-encoding'] ?? '') ? Number(len) : undefined });
           },
           data: (slice) => sink.data(slice),
-        }, { signal, headers: start > 0 ? { Range: `bytes=${start}-` } : {} }, (t) => setResume(t.resume)).catch((e: unknown) => {
+        }, { signal, headers: start > 0 ? { Range: `bytes=${start}-` } : {} }).catch((e: unknown) => {
           if (!(e instanceof RedirectSignal)) throw e;
         });
         if (location === undefined) return;

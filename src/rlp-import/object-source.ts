@@ -24,8 +24,8 @@ export interface RemoteBody {
 export interface FetchSink {
   /** throws to refuse the body (status, length mismatch) */
   head(info: { from: number; length: number | undefined }): void;
-  /** the slice is only valid during the call; false = pause until `resume` is called */
-  data(slice: Buffer): boolean;
+  /** the slice is only valid during the call: the sink writes it before returning */
+  data(slice: Buffer): void;
 }
 
 /** Objects addressed by name under one base (URL prefix or bucket/prefix). */
@@ -36,8 +36,8 @@ export interface ObjectSource {
   head(name: string, signal: AbortSignal): Promise<RemoteObject | undefined>;
   /** read from byte `start` to the end */
   get(name: string, start: number, signal: AbortSignal): Promise<RemoteBody>;
-  /** optional zero-copy-ish path for bulk data: read from `start` into `sink`; `onPause` hands out the resume */
-  fetchInto?(name: string, start: number, signal: AbortSignal, sink: FetchSink, setResume: (resume: () => void) => void): Promise<void>;
+  /** optional low-copy path for bulk data: read from `start` into `sink`, which writes each slice before returning */
+  fetchInto?(name: string, start: number, signal: AbortSignal, sink: FetchSink): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -9,10 +9,10 @@ import tls from 'node:tls';
 import { HttpNetworkError } from '../core/http.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
 
-/** Receives the body; `data` is only valid during the call. Return false to pause reading. */
+/** Receives the body; `data` is only valid during the call (the sink writes it before returning). */
 export interface RawSink {
   head(status: number, headers: Readonly<Record<string, string>>): void;
-  data(chunk: Buffer): boolean;
+  data(chunk: Buffer): void;
 }
 
 export interface RawGetOptions {
@@ -23,16 +23,12 @@ export interface RawGetOptions {
   readonly connectTimeoutMs?: number;
 }
 
-/** A handle to resume a paused transfer. */
-export interface RawTransfer {
-  resume(): void;
-}
-
-const READ_BUFFER = 64 << 10;
+// one read(2) takes up to this much of what the socket has buffered; the sink writes each read as is
+const READ_BUFFER = 256 << 10;
 const MAX_HEAD = 64 << 10;
 
 /** GET `url` and stream the body into `sink`; resolves when the body is complete. */
-export function rawGet(url: URL, sink: RawSink, o: RawGetOptions, onTransfer?: (t: RawTransfer) => void): Promise<void> {
+export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void> {
   const fail = (e: unknown, timedOut = false) => new HttpNetworkError('GET', url.href, e, timedOut);
   return new Promise<void>((resolve, reject) => {
     if (o.signal.aborted) return reject(o.signal.reason);
@@ -59,7 +55,8 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions, onTransfer?: (
     const deliver = (slice: Buffer): boolean => {
       if (slice.length === 0) return true;
       received += slice.length;
-      return sink.data(slice);
+      sink.data(slice);
+      return true;
     };
     /** Body bytes in `b`; returns false to pause. */
     const body = (b: Buffer): boolean => {
@@ -135,6 +132,5 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions, onTransfer?: (
     const lines = [`GET ${path} HTTP/1.1`, `Host: ${url.host}`, 'User-Agent: luxops', 'Accept-Encoding: identity', 'Connection: close'];
     for (const [k, v] of Object.entries(o.headers ?? {})) lines.push(`${k}: ${v}`);
     socket.write(lines.join('\r\n') + '\r\n\r\n');
-    onTransfer?.({ resume: () => !done && socket.resume() });
   });
 }

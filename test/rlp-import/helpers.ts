@@ -39,7 +39,7 @@ export interface FaultServer {
 }
 
 /** The fault-injecting file server on 127.0.0.1 (see test/fixtures/fault-server.mjs). */
-export function startFaultServer(opts: { files?: Record<string, Uint8Array>; dir?: string; faults?: Faults }): Promise<FaultServer> {
+export function startFaultServer(opts: { files?: Record<string, Uint8Array>; dir?: string; faults?: Faults; tls?: { key: string; cert: string } }): Promise<FaultServer> {
   return startFaultServerJs(opts) as Promise<FaultServer>;
 }
 

@@ -7,7 +7,6 @@ import type { Hash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Gunzip } from 'node:zlib';
 import { once } from 'node:events';
-import { readSync } from 'node:fs';
 import { RlpBlockScanner, RlpScanError } from './rlp-scan.js';
 import type { RlpScanResult } from './rlp-scan.js';
 
@@ -50,12 +49,6 @@ export interface VerifyResult {
 }
 
 const READ_SIZE = 1 << 20;
-// When only the RLP scan needs the bytes, it reads a block's head and skips its body unread. With
-// large blocks (real C-chain exports carry tens of KiB of transactions per block) reading the
-// bodies from the page cache just to skip them was most of the validation cost, so then the
-// verifier reads one small window at each block head and jumps over the body.
-const HEAD_WINDOW = 4 << 10;
-const BIG_BLOCKS = 16 << 10;
 
 /** Incremental verifier: call `advance(frontier)` as data lands, `finish(total)` at the end. */
 export class PrefixVerifier {
@@ -156,33 +149,13 @@ export class PrefixVerifier {
     return this.o.spans.at(-1)?.name;
   }
 
-  /** Only the scan reads the bytes (no digests, no gunzip): bodies may be skipped unread. */
-  private get scanOnly(): boolean {
-    return this.scanner !== undefined && !this.gunzip && !this.whole && this.partHash.size === 0;
-  }
-
   private async loop(): Promise<void> {
     while (this.pos < this.target && this.failure === undefined) {
-      let readSize = READ_SIZE;
-      if (this.scanOnly) {
-        const scanner = this.scanner!;
-        const jump = Math.min(scanner.pendingSkip, this.target - this.pos);
-        if (jump > 0) {
-          scanner.skipAhead(jump);
-          this.pos += jump;
-          continue;
-        }
-        // small blocks: a window per block head would cost more syscalls than reading everything
-        if (scanner.blocks > 0 && scanner.consumed / scanner.blocks >= BIG_BLOCKS) readSize = HEAD_WINDOW;
-      }
-      const len = Math.min(readSize, this.target - this.pos);
+      const len = Math.min(READ_SIZE, this.target - this.pos);
       // one reused buffer (fresh multi-MiB buffers cost page faults and GC); gunzip keeps its
       // input until consumed, so it gets a fresh one
       const buf = this.gunzip ? Buffer.allocUnsafe(len) : (this.readBuf ??= Buffer.allocUnsafe(READ_SIZE)).subarray(0, len);
-      // a head window is a few KiB the page cache still holds (it was just written): a synchronous
-      // pread costs microseconds, where an async read's round trip through the thread pool, once
-      // per block, cost more than reading the bodies
-      const bytesRead = readSize === HEAD_WINDOW ? readSync(this.o.fh.fd, buf, 0, len, this.pos) : (await this.o.fh.read(buf, 0, len, this.pos)).bytesRead;
+      const { bytesRead } = await this.o.fh.read(buf, 0, len, this.pos);
       if (bytesRead === 0) break;
       await this.feed(bytesRead === len ? buf : buf.subarray(0, bytesRead));
       this.pos += bytesRead;

@@ -145,23 +145,6 @@ export class RlpBlockScanner {
     return consumed;
   }
 
-  /** Bytes of the current block body the scanner will skip unread (0 inside a block head). */
-  get pendingSkip(): number {
-    return this.carry.length > 0 ? 0 : this.skip;
-  }
-
-  /** Stream bytes seen so far (what `push` and `skipAhead` consumed). */
-  get consumed(): number {
-    return this.base + this.carry.length;
-  }
-
-  /** Account for `n` <= pendingSkip body bytes that the caller did not read at all. */
-  skipAhead(n: number): void {
-    if (n > this.pendingSkip) throw new RangeError(`skipAhead(${n}) past the block body (${this.pendingSkip} left)`);
-    this.skip -= n;
-    this.base += n;
-  }
-
   /** End of stream: throws when it ends inside a block; returns the counts. */
   finish(): RlpScanResult {
     const bytes = this.base + this.carry.length;

@@ -106,9 +106,9 @@ export const startupCommand = defineCommand({
     };
     if (config.clearChainData) await clearChainData(planOf(config), log);
     if (config.aliasesFile) await (await import('./aliases-file.js')).mergeAliasesFile(config.aliasesFile, aliases, log);
-    let server: StatusServer | undefined;
+    let server: Promise<StatusServer | undefined> | undefined;
     const startServer = async () => {
-      if (config.statusListen) server = await startStatusServer(config.statusListen, state, log);
+      if (config.statusListen) await (server = startStatusServer(config.statusListen, state, log));
     };
     const lifecycle = {
       apiUrl: config.apiUrl,
@@ -138,7 +138,8 @@ export const startupCommand = defineCommand({
       return await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned });
     } finally {
       state.phase = 'exited';
-      await server?.close();
+      // a luxd that exits at once can beat the bind: wait for it, then close what was opened
+      await (await server?.catch(() => undefined))?.close();
     }
   },
 });

@@ -6,7 +6,9 @@ import { SupervisorState } from '../../src/startup/state.js';
 import { renderMetrics } from '../../src/startup/metrics.js';
 import { startStatusServer } from '../../src/startup/status-server.js';
 import { silentLogger } from '../../src/core/log.js';
-import { startSupervisor, waitFor, getStatus, readRecord } from './helpers.js';
+import { startSupervisor, waitFor, getStatus, readRecord, freePort } from './helpers.js';
+import { captureDeps } from '../helpers/deps.js';
+import { startupCommand } from '../../src/startup/command.js';
 
 const healthy = { healthy: true, status: 200, failing: [] };
 const sick = { healthy: false, status: 503, failing: ['C', 'bootstrapped'] };
@@ -147,4 +149,14 @@ test('supervisor: a taken --status-listen port (bound right after the spawn) sto
   } finally {
     await holder.close();
   }
+});
+
+test('a luxd that exits at once: exit code passes through and the status server is closed, not leaked', async () => {
+  const port = await freePort();
+  const d = captureDeps();
+  const code = await startupCommand.main(['--status-listen', `127.0.0.1:${port}`, '--api-url', 'http://127.0.0.1:9', '--', '/bin/sh', '-c', 'exit 7'], { PATH: process.env.PATH }, d);
+  assert.equal(code, 7);
+  // the port is free again: the server that was binding while luxd exited got closed
+  const again = await startStatusServer({ host: '127.0.0.1', port }, new SupervisorState([], false, Date.now), silentLogger());
+  await again.close();
 });

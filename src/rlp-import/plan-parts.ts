@@ -28,6 +28,7 @@ export function partName(template: string, file: string, part: string): string {
 }
 
 const MAX_AUTO_PARTS = 26 * 26;
+const AUTO_WINDOW = 4;
 
 export interface PlanOptions {
   readonly file: string;
@@ -54,13 +55,24 @@ export async function planParts(source: ObjectSource, o: PlanOptions): Promise<P
     return [toPlan(o.file, o.file, h)];
   }
   if (o.parts.length === 1 && o.parts[0] === 'auto') {
+    // probe AUTO_WINDOW names at a time (one round trip each window instead of one per part);
+    // the parts are those before the first 404, whatever a probe past it found
     const out: PartPlan[] = [];
-    for (let i = 0; i < MAX_AUTO_PARTS; i++) {
-      const part = splitSuffix(i);
-      const name = partName(o.template, o.file, part);
-      const h = await head(name);
-      if (!h) break;
-      out.push(toPlan(part, name, h));
+    for (let i = 0; i < MAX_AUTO_PARTS; i += AUTO_WINDOW) {
+      const names = Array.from({ length: Math.min(AUTO_WINDOW, MAX_AUTO_PARTS - i) }, (_, k) => {
+        const part = splitSuffix(i + k);
+        return { part, name: partName(o.template, o.file, part) };
+      });
+      const heads = await Promise.allSettled(names.map(({ name }) => head(name)));
+      let k = 0;
+      for (; k < heads.length; k++) {
+        const r = heads[k]!;
+        // a failure counts only before the first 404 (the sequential probe would never have sent it)
+        if (r.status === 'rejected') throw r.reason;
+        if (!r.value) break;
+        out.push(toPlan(names[k]!.part, names[k]!.name, r.value));
+      }
+      if (k < heads.length) break;
     }
     if (out.length === 0) throw missing(partName(o.template, o.file, 'aa'), '--parts auto (no part aa)');
     return out;

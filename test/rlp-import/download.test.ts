@@ -72,11 +72,30 @@ test('multi-part happy path: listed parts assembled in place and validated', asy
   assert.equal(done.bytes, CHAIN.length);
 });
 
-test('--parts auto probes aa, ab, ... and stops at the first 404', async () => {
+test('--parts auto probes aa, ab, ... (4 at a time) and stops at the first 404', async () => {
   const { requests } = await fetchOk(['--parts', 'auto']);
   const heads = requests.filter((r) => r.method === 'HEAD');
-  assert.equal(heads.length, PARTS.length + 1);
-  assert.equal(heads.at(-1)!.status, 404);
+  const names = PARTS.map((p) => `lux.rlp.${p.part}`);
+  for (const n of names) assert.ok(heads.some((h) => h.name === n && h.status === 200), `HEAD ${n}`);
+  const misses = heads.filter((h) => h.status === 404);
+  // the window that holds the first missing name is the last one probed
+  assert.ok(misses.length >= 1 && misses.length <= 4, `${misses.length} probes past the last part`);
+  assert.equal(heads.length, Math.ceil((names.length + 1) / 4) * 4);
+  assert.deepEqual(requests.filter((r) => r.method === 'GET').map((r) => r.name).sort(), names.sort());
+});
+
+test('--parts auto: the parts are those before the first 404, even when a later name exists', async () => {
+  const { dir, cleanup } = tempDir('rlp-auto-gap');
+  const gapSrv = await startFaultServer({ files: { 'g.rlp.aa': PARTS[0]!.data, 'g.rlp.ab': PARTS[1]!.data, 'g.rlp.ad': PARTS[2]!.data } });
+  try {
+    const { code, deps } = await runMain(rlpImportCommand, ['--base-url', gapSrv.url, '--file', 'g.rlp', '--parts', 'auto', '--dest-dir', dir, '--download-only', '--no-validate']);
+    assert.equal(code, 0, deps.err());
+    assert.deepEqual(gapSrv.requests.filter((r) => r.method === 'GET').map((r) => r.name).sort(), ['g.rlp.aa', 'g.rlp.ab']);
+    assert.equal(readFileSync(join(dir, 'g.rlp')).length, PARTS[0]!.data.length + PARTS[1]!.data.length);
+  } finally {
+    await gapSrv.close();
+    cleanup();
+  }
 });
 
 test('a single object (no --parts), and a .gz export validated through gunzip', async () => {

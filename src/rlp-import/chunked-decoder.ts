@@ -13,9 +13,8 @@ export class ChunkedDecoder {
   private left = 0;
   done = false;
 
-  /** Decode `b`; data goes to `deliver`. Returns false when `deliver` asked to pause. Throws on bad framing. */
-  push(b: Buffer, deliver: (slice: Buffer) => boolean): boolean {
-    let more = true;
+  /** Decode `b`; data goes to `deliver`. Throws on bad framing. */
+  push(b: Buffer, deliver: (slice: Buffer) => void): void {
     let i = 0;
     while (i < b.length && !this.done) {
       switch (this.state) {
@@ -42,7 +41,7 @@ export class ChunkedDecoder {
         }
         case 'data': {
           const n = Math.min(this.left, b.length - i);
-          if (!deliver(b.subarray(i, i + n))) more = false;
+          deliver(b.subarray(i, i + n));
           this.left -= n;
           i += n;
           if (this.left === 0) this.state = 'data-cr';
@@ -60,6 +59,5 @@ export class ChunkedDecoder {
           break;
       }
     }
-    return more;
   }
 }

@@ -52,25 +52,24 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
       else reject(err);
     };
     const onAbort = () => finish(o.signal.reason);
-    const deliver = (slice: Buffer): boolean => {
-      if (slice.length === 0) return true;
+    const deliver = (slice: Buffer): void => {
+      if (slice.length === 0) return;
       received += slice.length;
       sink.data(slice);
-      return true;
     };
-    /** Body bytes in `b`; returns false to pause. */
+    /** Body bytes in `b`; false once the body is complete (reading stops). */
     const body = (b: Buffer): boolean => {
       if (chunked) {
-        const more = chunked.push(b, deliver);
+        chunked.push(b, deliver);
         if (chunked.done) finish();
-        return more;
+      } else if (remaining === undefined) deliver(b);
+      else {
+        const take = b.subarray(0, Math.min(b.length, remaining));
+        remaining -= take.length;
+        deliver(take);
+        if (remaining === 0) finish();
       }
-      if (remaining === undefined) return deliver(b);
-      const take = b.subarray(0, Math.min(b.length, remaining));
-      remaining -= take.length;
-      const more = deliver(take);
-      if (remaining === 0) finish();
-      return more;
+      return !done;
     };
     const onRead = (n: number): boolean => {
       if (done) return false;

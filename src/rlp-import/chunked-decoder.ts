@@ -4,6 +4,15 @@
 
 const MAX_LINE = 4096;
 
+/**
+ * The bytes on the wire are not the HTTP/1.1 the reader expects (bad head, chunking or length).
+ * raw-get retries these like a dropped connection; errors thrown by its sink (a failed disk write,
+ * a length mismatch) are not framing problems and pass through as they are.
+ */
+export class FramingError extends Error {
+  override readonly name = 'FramingError';
+}
+
 type State = 'size' | 'data' | 'data-cr' | 'data-lf' | 'trailer';
 
 /** Feed raw bytes with `push`; `done` turns true after the last chunk and the trailer. */
@@ -23,7 +32,7 @@ export class ChunkedDecoder {
           const nl = b.indexOf(0x0a, i);
           const end = nl === -1 ? b.length : nl;
           this.line += b.toString('latin1', i, end);
-          if (this.line.length > MAX_LINE) throw new Error('chunked encoding: line too long');
+          if (this.line.length > MAX_LINE) throw new FramingError('chunked encoding: line too long');
           i = end;
           if (nl === -1) break;
           i++;
@@ -34,7 +43,7 @@ export class ChunkedDecoder {
             break;
           }
           const m = /^([0-9a-fA-F]{1,12})\s*(;.*)?$/.exec(line);
-          if (!m) throw new Error(`chunked encoding: bad chunk size line ${JSON.stringify(line.slice(0, 40))}`);
+          if (!m) throw new FramingError(`chunked encoding: bad chunk size line ${JSON.stringify(line.slice(0, 40))}`);
           this.left = Number.parseInt(m[1]!, 16);
           this.state = this.left === 0 ? 'trailer' : 'data';
           break;
@@ -48,12 +57,12 @@ export class ChunkedDecoder {
           break;
         }
         case 'data-cr':
-          if (b[i] !== 0x0d) throw new Error('chunked encoding: missing CRLF after chunk data');
+          if (b[i] !== 0x0d) throw new FramingError('chunked encoding: missing CRLF after chunk data');
           i++;
           this.state = 'data-lf';
           break;
         case 'data-lf':
-          if (b[i] !== 0x0a) throw new Error('chunked encoding: missing CRLF after chunk data');
+          if (b[i] !== 0x0a) throw new FramingError('chunked encoding: missing CRLF after chunk data');
           i++;
           this.state = 'size';
           break;

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpNetworkError } from '../core/http.js';
-import { ChunkedDecoder } from './chunked-decoder.js';
+import { ChunkedDecoder, FramingError } from './chunked-decoder.js';
 
 /** Receives the body; `data` is only valid during the call (the sink writes it before returning). */
 export interface RawSink {
@@ -79,7 +79,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
         head = Buffer.concat([head, b]);
         const end = head.indexOf('\r\n\r\n');
         if (end === -1) {
-          if (head.length > MAX_HEAD) throw new Error('response head larger than 64 KiB');
+          if (head.length > MAX_HEAD) throw new FramingError('response head larger than 64 KiB');
           return true;
         }
         const rest = head.subarray(end + 4);
@@ -87,7 +87,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
         head = undefined;
         const [statusLine, ...lines] = text.split('\r\n');
         const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '');
-        if (!m) throw new Error(`not an HTTP/1.1 response: ${JSON.stringify((statusLine ?? '').slice(0, 40))}`);
+        if (!m) throw new FramingError(`not an HTTP/1.1 response: ${JSON.stringify((statusLine ?? '').slice(0, 40))}`);
         const headers: Record<string, string> = {};
         for (const line of lines) {
           const i = line.indexOf(':');
@@ -97,7 +97,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
         sink.head(status, headers);
         if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) chunked = new ChunkedDecoder();
         else if (headers['content-length'] !== undefined) {
-          if (!/^\d+$/.test(headers['content-length'])) throw new Error(`bad Content-Length ${JSON.stringify(headers['content-length'])}`);
+          if (!/^\d+$/.test(headers['content-length'])) throw new FramingError(`bad Content-Length ${JSON.stringify(headers['content-length'])}`);
           remaining = Number(headers['content-length']);
           if (remaining === 0) {
             finish();
@@ -106,9 +106,9 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
         }
         return body(rest);
       } catch (e) {
-        // plain Errors are framing problems (retryable like a dropped connection); subclasses come
-        // from the sink (status, length mismatch, write failure) and pass through unchanged
-        finish(e instanceof Error && e.constructor === Error ? fail(e) : e);
+        // framing problems are retried like a dropped connection; what the sink threw (status,
+        // length mismatch, a failed write: a plain Error with an errno code) passes through unchanged
+        finish(e instanceof FramingError ? fail(e) : e);
         return false;
       }
     };

@@ -4,6 +4,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { open } from 'node:fs/promises';
+import { fetchPart } from '../../src/rlp-import/fetch-part.js';
+import { createHttpSource } from '../../src/rlp-import/http-source.js';
 import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureDeps } from '../helpers/deps.js';
@@ -333,4 +336,24 @@ test('SIGTERM (shutdown abort) stops at a resumable point: state saved, the next
   assert.equal(code, 0);
   assert.ok(d2.logs().some((l) => l.msg === 'resuming download' && Number(l.bytes) >= kept));
   assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN));
+});
+
+test('a failed disk write fails the part at once: one attempt, the errno in the message', async () => {
+  srv.setFaults({});
+  srv.requests.length = 0;
+  const { dir, cleanup } = tempDir('rlp-badwrite');
+  const file = join(dir, 'out');
+  writeFileSync(file, '');
+  const fh = await open(file, 'r'); // every pwrite fails with EBADF
+  try {
+    const progress = { name: `lux.rlp.${PARTS[0]!.part}`, size: PARTS[0]!.data.length, etag: undefined, done: 0, complete: false };
+    await assert.rejects(
+      fetchPart({ source: createHttpSource(srv.url), progress, fh, offset: 0, retries: 3, retryDelayMs: 1, signal: new AbortController().signal, log: silentLogger(), onBytes: () => undefined }),
+      (e: { code?: string; message: string }) => e.code === 'E_DOWNLOAD_FAILED' && /EBADF/.test(e.message) && /after 1 attempt\)/.test(e.message),
+    );
+    assert.equal(srv.requests.filter((r) => r.method === 'GET').length, 1);
+  } finally {
+    await fh.close();
+    cleanup();
+  }
 });

@@ -87,3 +87,18 @@ test('raw GET: a non-HTTP answer and a head without end are network errors', asy
   ac.abort(new Error('stop'));
   await assert.rejects(p, /stop/);
 });
+
+test('raw GET: an error the sink throws (a failed write: a plain Error with an errno) passes through unwrapped', async (t) => {
+  const srv = http.createServer((_req, res) => res.end(Buffer.alloc(100_000, 1)));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => srv.close(r)));
+  const url = new URL(`http://127.0.0.1:${(srv.address() as net.AddressInfo).port}/f`);
+  const disk = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  const sink = {
+    head() {},
+    data() {
+      throw disk;
+    },
+  };
+  await assert.rejects(rawGet(url, sink, { signal: new AbortController().signal }), (e: unknown) => e === disk);
+});

@@ -57,19 +57,14 @@ async function attempt(o: FetchPartOptions): Promise<void> {
     if (p.size !== undefined && from + got > p.size) throw new LengthMismatchError(url, from + got, p.size);
     writer!.push(slice);
   };
-  try {
-    if (o.source.fetchInto) {
-      await o.source.fetchInto(p.name, start, o.signal, { head: open, data: take });
-    } else {
-      const res = await o.source.get(p.name, start, o.signal);
-      open({ from: res.from, length: res.length });
-      for await (const chunk of res.body) {
-        take(chunk);
-      }
-    }
-  } finally {
-    // keep whatever arrived before a drop: the next attempt resumes after it
-    writer?.finish();
+  // every slice is on disk when `take` returns, so a drop keeps all that arrived: the next attempt
+  // resumes after it
+  if (o.source.fetchInto) {
+    await o.source.fetchInto(p.name, start, o.signal, { head: open, data: take });
+  } else {
+    const res = await o.source.get(p.name, start, o.signal);
+    open({ from: res.from, length: res.length });
+    for await (const chunk of res.body) take(chunk);
   }
   if (p.size !== undefined && from + got !== p.size) throw new LengthMismatchError(url, from + got, p.size);
   p.size = from + got;

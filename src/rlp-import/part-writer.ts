@@ -8,8 +8,6 @@ import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 export class PartWriter {
-  private error: unknown;
-
   /**
    * @param base   file offset of the part's first byte
    * @param pos    part-relative position of the next byte pushed
@@ -22,22 +20,11 @@ export class PartWriter {
     private readonly onWritten: (done: number, delta: number) => void,
   ) {}
 
-  /** Write `slice` at its offset; throws (and keeps throwing) a write error. */
+  /** Write `slice` at its offset; a write error is thrown to the producer, which ends the attempt. */
   push(slice: Uint8Array): void {
-    if (this.error !== undefined) throw this.error;
     let off = 0;
-    try {
-      while (off < slice.length) off += writeSync(this.fh.fd, slice, off, slice.length - off, this.base + this.pos + off);
-    } catch (e) {
-      this.error = e;
-      throw e;
-    }
+    while (off < slice.length) off += writeSync(this.fh.fd, slice, off, slice.length - off, this.base + this.pos + off);
     this.pos += slice.length;
     this.onWritten(this.pos, slice.length);
-  }
-
-  /** Rethrows a write error; everything pushed is already written. */
-  finish(): void {
-    if (this.error !== undefined) throw this.error;
   }
 }

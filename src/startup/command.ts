@@ -101,15 +101,9 @@ export const startupCommand = defineCommand({
     const state = new SupervisorState(aliases, rlp !== undefined, now);
     // Until luxd is spawned, load and touch only what the spawn needs: the opt-in steps import
     // their modules on demand, and the logger (pino, the stderr stream) is set up by its first line.
-    const warnPid1 = () => {
-      if (deps.pid === 1) log.warn({ pid: 1 }, 'running as PID 1: re-parented grandchildren are not reaped; set shareProcessNamespace: true on the pod (or run under tini)');
-    };
     if (config.clearChainData) await clearChainData(planOf(config), log);
     if (config.aliasesFile) await (await import('./aliases-file.js')).mergeAliasesFile(config.aliasesFile, aliases, log);
-    let server: Promise<StatusServer | undefined> | undefined;
-    const startServer = async () => {
-      if (config.statusListen) await (server = startStatusServer(config.statusListen, state, log));
-    };
+    let server: Promise<StatusServer> | undefined;
     const lifecycle = {
       apiUrl: config.apiUrl,
       apiPrefix: config.apiPrefix as 'auto' | '/ext' | '/v1',
@@ -122,20 +116,19 @@ export const startupCommand = defineCommand({
       state,
       log,
     };
+    // what follows luxd's start (the spawn, or at once with --attach); a taken status port then
+    // stops luxd and exits 1
+    const afterStart = async () => {
+      if (deps.pid === 1) log.warn({ pid: 1 }, 'running as PID 1: re-parented grandchildren are not reaped; set shareProcessNamespace: true on the pod (or run under tini)');
+      if (!rlp) baselineTiersOnly();
+      if (config.statusListen) await (server = startStatusServer(config.statusListen, state, log));
+    };
     try {
       if (config.attach) {
-        warnPid1();
-        if (!rlp) baselineTiersOnly();
-        await startServer();
+        await afterStart();
         return await attach({ signals: deps.signals, log, lifecycle });
       }
-      // the status server comes up right after luxd is spawned (a taken port then stops luxd, exit 1)
-      const onSpawned = async () => {
-        warnPid1();
-        if (!rlp) baselineTiersOnly();
-        await startServer();
-      };
-      return await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned });
+      return await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned: afterStart });
     } finally {
       state.phase = 'exited';
       // a luxd that exits at once can beat the bind: wait for it, then close what was opened

@@ -1,5 +1,5 @@
 // Assemble the export in place: check free space, preallocate the output, fetch parts concurrently
-// at their own offsets (or one after another when sizes are unknown), keep the resume state synced,
+// at their own offsets (or one after another when sizes are unknown), keep the resume state current,
 // log progress every 5 s, and verify the contiguous prefix while later parts still download.
 import { open, statfs, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -11,7 +11,7 @@ import { fetchPart } from './fetch-part.js';
 import { mapLimit } from './plan-parts.js';
 import type { PartPlan } from './plan-parts.js';
 import type { ObjectSource } from './object-source.js';
-import { freshState, loadState, saveState, statePathFor } from './resume-state.js';
+import { freshState, loadState, readBootId, saveState, statePathFor } from './resume-state.js';
 import type { ResumeState } from './resume-state.js';
 import { PrefixVerifier } from './prefix-verifier.js';
 import type { PartSpan, VerifyResult } from './prefix-verifier.js';
@@ -30,8 +30,12 @@ export interface DownloadOptions {
   readonly log: Logger;
   readonly signal: AbortSignal;
   readonly progressIntervalMs?: number;
-  /** how often the resume state is synced to disk */
+  /** how often the resume state is saved (a pod kill loses at most this much work) */
   readonly stateIntervalMs?: number;
+  /** how often the output's data is fdatasync'ed (a node reboot loses at most this much work) */
+  readonly dataSyncIntervalMs?: number;
+  /** the kernel boot id; default: read from /proc (see resume-state.ts) */
+  readonly bootId?: () => Promise<string | undefined>;
   readonly onProgress?: (bytes: number, totalBytes: number | undefined) => void;
   /** free bytes on a filesystem (tests inject a small disk) */
   readonly freeBytes?: (dir: string) => Promise<number>;
@@ -59,7 +63,12 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
   const started = now();
   const statePath = statePathFor(o.outputPath);
   const outputExists = await stat(o.outputPath).then(() => true, () => false);
-  const state = (outputExists ? await loadState(statePath, o.file, o.plans) : undefined) ?? freshState(o.file, o.plans);
+  const bootId = await (o.bootId ?? readBootId)();
+  const loaded = outputExists ? await loadState(statePath, o.file, o.plans, bootId) : undefined;
+  const state = loaded?.state ?? freshState(o.file, o.plans, bootId);
+  if (loaded && loaded.distrustedBytes > 0) {
+    o.log.warn({ bytes: loaded.distrustedBytes, statePath }, 'the node rebooted since these bytes were written and they were never synced to disk; fetching them again');
+  }
   const parts = state.parts;
   const known = o.plans.every((p) => p.size !== undefined);
   const doneBytes = () => parts.reduce((a, p) => a + p.done, 0);
@@ -91,13 +100,25 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
 
   let dirty = false;
   let saving: Promise<void> = Promise.resolve();
-  // Sync the data before the state that claims it, so a crash never leaves claimed-but-missing bytes.
-  const persist = () => (saving = saving.then(async () => {
-    if (!dirty) return;
+  // Save what was written; with `sync`, fdatasync the output first and record it as on disk.
+  // Every claim is a write that already returned (pwrite is synchronous here), so it survives a
+  // killed process; only a reboot can lose it, and then loadState falls back to `synced`. Without
+  // a boot id to tell reboots apart, every save syncs first.
+  const persist = (sync: boolean) => (saving = saving.then(async () => {
+    const mustSync = sync || bootId === undefined;
+    if (!dirty && !(mustSync && parts.some((p) => p.synced < p.done))) return;
     dirty = false;
-    // snapshot first: writes completing during the sync must not be claimed by this save
+    // snapshot first: writes completing during the sync must not be claimed as synced
     const snapshot = JSON.parse(JSON.stringify(state)) as ResumeState;
-    await fh.datasync();
+    if (mustSync) {
+      await fh.datasync();
+      snapshot.parts.forEach((s, i) => {
+        s.synced = s.done;
+        // a part restarted meanwhile (server ignored Range) rewrote the same bytes from 0
+        const live = parts[i]!;
+        live.synced = Math.max(live.synced, Math.min(s.done, live.done));
+      });
+    }
     await saveState(statePath, snapshot);
   }));
   const frontier = () => {
@@ -117,12 +138,13 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
     const etaS = total !== undefined && rateBps > 0 ? Math.round((total - bytes) / rateBps) : undefined;
     o.log.info({ bytes, totalBytes: total, rateBps, etaS, partsDone: parts.filter((p) => p.complete).length, parts: parts.length }, 'downloading');
   }, o.progressIntervalMs ?? 5000);
-  const syncer = setInterval(() => void persist().catch(() => undefined), o.stateIntervalMs ?? 500);
+  const saver = setInterval(() => void persist(false).catch(() => undefined), o.stateIntervalMs ?? 500);
+  const syncer = setInterval(() => void persist(true).catch(() => undefined), o.dataSyncIntervalMs ?? 10_000);
 
   try {
     if (total !== undefined && (await fh.stat()).size !== total) await fh.truncate(total);
     dirty = true;
-    await persist();
+    await persist(false);
     verifier.advance(frontier());
     const run = async (i: number) => {
       const p = parts[i]!;
@@ -146,7 +168,7 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
     await mapLimit(parts.map((_, i) => i), known ? o.concurrency : 1, run);
     const bytes = doneBytes();
     if (total === undefined) await fh.truncate(bytes);
-    await persist();
+    await persist(false);
     const verified = await verifier.finish(bytes);
     return { ...verified, bytes, fetchedBytes: bytes - resumedBytes, resumedBytes, statePath, spans, state, durationMs: now() - started };
   } catch (e) {
@@ -155,8 +177,9 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
     throw e;
   } finally {
     clearInterval(progress);
+    clearInterval(saver);
     clearInterval(syncer);
-    await persist().catch(() => undefined);
+    await persist(false).catch(() => undefined);
     await fh.close();
   }
 }

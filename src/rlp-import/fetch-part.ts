@@ -45,6 +45,7 @@ async function attempt(o: FetchPartOptions): Promise<void> {
       o.log.warn({ url, part: p.name, bytes: start }, 'server ignored the Range request; restarting this part');
       o.onBytes(-start);
       p.done = 0;
+      p.synced = 0;
     }
     if (p.size !== undefined && info.length !== undefined && info.length !== p.size - from) throw new LengthMismatchError(url, from + info.length, p.size);
     writer = new PartWriter(o.fh, o.offset, from, (done, delta) => {

@@ -46,6 +46,10 @@ export interface RlpImportInternals {
   freeBytes?: (dir: string) => Promise<number>;
   now?: () => number;
   progressIntervalMs?: number;
+  /** the kernel boot id (tests simulate a reboot); default: read from /proc */
+  bootId?: () => Promise<string | undefined>;
+  /** how often the output's data is fdatasync'ed during the download */
+  dataSyncIntervalMs?: number;
 }
 
 /** Paths the job reads and writes, derived from the config. */
@@ -96,7 +100,7 @@ export async function runRlpImport(config: RlpImportConfig, ctx: RlpImportContex
     dl = await downloadExport({
       source, plans, file: config.file, outputPath: paths.output, concurrency: config.concurrency, retries: config.retries, retryDelayMs: config.retryDelay,
       scan: !config.noValidate, hashWhole: !config.downloadOnly || expected.whole !== undefined, hashParts: new Set(expected.parts.keys()),
-      log, signal, freeBytes: internals.freeBytes, now, progressIntervalMs: internals.progressIntervalMs,
+      log, signal, freeBytes: internals.freeBytes, now, progressIntervalMs: internals.progressIntervalMs, bootId: internals.bootId, dataSyncIntervalMs: internals.dataSyncIntervalMs,
       onProgress: (bytes, totalBytes) => report({ phase: 'download', bytes, ...(totalBytes !== undefined ? { totalBytes } : {}) }),
     });
   } catch (e) {
@@ -158,6 +162,7 @@ async function verifyDigests(file: string, plans: PartPlan[], expected: Expected
     if (i !== undefined) {
       const p = dl.state.parts[i]!;
       p.done = 0;
+      p.synced = 0;
       p.complete = false;
       await saveState(dl.statePath, dl.state);
     } else {

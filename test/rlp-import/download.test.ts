@@ -346,7 +346,7 @@ test('a failed disk write fails the part at once: one attempt, the errno in the 
   writeFileSync(file, '');
   const fh = await open(file, 'r'); // every pwrite fails with EBADF
   try {
-    const progress = { name: `lux.rlp.${PARTS[0]!.part}`, size: PARTS[0]!.data.length, etag: undefined, done: 0, complete: false };
+    const progress = { name: `lux.rlp.${PARTS[0]!.part}`, size: PARTS[0]!.data.length, etag: undefined, done: 0, synced: 0, complete: false };
     await assert.rejects(
       fetchPart({ source: createHttpSource(srv.url), progress, fh, offset: 0, retries: 3, retryDelayMs: 1, signal: new AbortController().signal, log: silentLogger(), onBytes: () => undefined }),
       (e: { code?: string; message: string }) => e.code === 'E_DOWNLOAD_FAILED' && /EBADF/.test(e.message) && /after 1 attempt\)/.test(e.message),
@@ -356,4 +356,62 @@ test('a failed disk write fails the part at once: one attempt, the errno in the 
     await fh.close();
     cleanup();
   }
+});
+
+test('a node reboot between runs: written-but-unsynced bytes are fetched again, synced ones are kept', async (t) => {
+  const { dir, cleanup } = tempDir('rlp-reboot');
+  t.after(cleanup);
+  const statePath = join(dir, '.lux.rlp.rlp-import-state.json');
+  type Saved = { bootId: string; parts: Array<{ done: number; synced: number }> };
+  const read = (): Saved | undefined => {
+    try {
+      return JSON.parse(readFileSync(statePath, 'utf8')) as Saved;
+    } catch {
+      return undefined;
+    }
+  };
+  const config = parseArgs(rlpImportOptions, args(dir, ['--parts', 'auto', '--concurrency', '2']), {}).config;
+  // boot A: slow parts, the data synced every 300 ms, stopped once some bytes are synced and more are only written
+  srv.setFaults({ throttleBps: 300_000 });
+  const ac = new AbortController();
+  const first = runRlpImport(config, { log: silentLogger(), signal: ac.signal }, { bootId: async () => 'boot-a', dataSyncIntervalMs: 300 });
+  const sum = (s: Saved | undefined, k: 'done' | 'synced') => (s ? s.parts.reduce((a, p) => a + p[k], 0) : 0);
+  for (let i = 0; i < 200; i++) {
+    const s = read();
+    if (sum(s, 'synced') > 0 && sum(s, 'done') > sum(s, 'synced')) break;
+    await sleep(25);
+  }
+  ac.abort(new Error('stop'));
+  await assert.rejects(first);
+  const saved = read()!;
+  assert.equal(saved.bootId, 'boot-a');
+  const synced = sum(saved, 'synced');
+  const written = sum(saved, 'done');
+  assert.ok(synced > 0 && written > synced && written < CHAIN.length, `synced ${synced}, written ${written}`);
+  for (const p of saved.parts) assert.ok(p.synced <= p.done);
+
+  // boot B: only the synced bytes are trusted; the rest is fetched again and the file is whole
+  srv.setFaults({});
+  srv.requests.length = 0;
+  const logs: Array<Record<string, unknown>> = [];
+  const { pino } = await import('pino');
+  const log = pino({ level: 'info' }, { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) });
+  await runRlpImport(config, { log, signal: new AbortController().signal }, { bootId: async () => 'boot-b' });
+  assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN));
+  assert.equal(logs.find((l) => String(l.msg).startsWith('the node rebooted'))?.bytes, written - synced);
+  assert.equal(logs.find((l) => l.msg === 'resuming download')?.bytes, synced);
+  const sent = srv.requests.reduce((a, r) => a + r.sent, 0);
+  assert.equal(sent, CHAIN.length - synced, 'exactly the untrusted bytes were fetched again');
+  assert.equal(read()!.bootId, 'boot-b');
+});
+
+test('without a boot id every state save syncs first: everything written counts as synced', async (t) => {
+  const { dir, cleanup } = tempDir('rlp-noboot');
+  t.after(cleanup);
+  const config = parseArgs(rlpImportOptions, args(dir, ['--parts', 'auto']), {}).config;
+  srv.setFaults({});
+  await runRlpImport(config, { log: silentLogger(), signal: new AbortController().signal }, { bootId: async () => undefined });
+  const st = JSON.parse(readFileSync(join(dir, '.lux.rlp.rlp-import-state.json'), 'utf8')) as { bootId?: string; parts: Array<{ done: number; synced: number; size: number }> };
+  assert.equal(st.bootId, undefined);
+  for (const p of st.parts) assert.deepEqual([p.done, p.synced], [p.size, p.size]);
 });

@@ -1,6 +1,5 @@
 // One JSON-RPC 2.0 client and one JSON GET helper, both on undici, with per-call timeouts via
 // AbortSignal and errors that read like ofetch's: `[POST] "url": 503 Service Unavailable`.
-import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { isAbortError } from './errors.js';
 import { HttpStatusError, JsonRpcError, HttpNetworkError } from './http-errors.js';
@@ -28,6 +27,8 @@ function combine(timeoutMs: number | undefined, signal: AbortSignal | undefined)
 export async function httpText(method: 'GET' | 'POST' | 'HEAD', url: string, body: string | undefined, opts: RequestOptions = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const { signal, timeout } = combine(opts.timeoutMs, opts.signal);
   try {
+    // loaded on first use: a process that never sends a request never evaluates undici
+    const { request } = await import('undici');
     const res = await request(url, {
       method,
       body,

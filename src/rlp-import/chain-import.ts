@@ -2,7 +2,6 @@
 // blocks for the whole import) while polling `eth_blockNumber` to log height, blocks/s and ETA, and
 // keep following the height when the HTTP answer is lost (server write timeout, --rpc-timeout).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import { createJsonRpcClient, JsonRpcError } from '../core/http.js';
 import type { JsonRpcClient } from '../core/http.js';
@@ -71,6 +70,7 @@ const ALREADY = /no blocks found in file|no blocks imported/;
 export async function importChain(c: ImportCall): Promise<number> {
   const url = c.client.url;
   // the call legitimately blocks for hours: no undici header/body timeouts, only ours
+  const { Agent } = await import('undici');
   const agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
   const callAc = new AbortController();
   const limit = c.rpcTimeoutMs > 0 ? Math.min(c.rpcTimeoutMs, c.deadline - c.now()) : c.deadline - c.now();

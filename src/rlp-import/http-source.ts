@@ -1,10 +1,12 @@
-// Remote objects over HTTP(S) with undici: HEAD for size/ranges, GET with `Range: bytes=N-`.
-import { request, Agent } from 'undici';
+// Remote objects over HTTP(S): HEAD for size/ranges and the bulk GETs with `Range: bytes=N-` through
+// the small reader in raw-get.ts (redirects followed here); undici only for the streamed `get`
+// (checksums, snapshots), loaded on first use so a download-only run never evaluates it.
 import type { Dispatcher } from 'undici';
 import { HttpNetworkError, HttpStatusError } from '../core/http.js';
 import { LuxopsError } from '../core/errors.js';
 import type { ObjectSource, RemoteObject, RemoteBody } from './object-source.js';
 import { rawGet } from './raw-get.js';
+import type { RawSink } from './raw-get.js';
 
 const MAX_REDIRECTS = 5;
 
@@ -21,12 +23,14 @@ function lengthOf(h: Record<string, string | string[] | undefined>): number | un
 
 /** Objects under an http(s) base URL: `<base>/<name>`. */
 export function createHttpSource(baseUrl: string): ObjectSource {
-  // Long downloads: no body timeout between chunks beyond 5 minutes of silence; connects stay short.
-  const dispatcher: Dispatcher = new Agent({ connect: { timeout: 30_000 }, headersTimeout: 60_000, bodyTimeout: 300_000, keepAliveTimeout: 10_000 });
+  let dispatcher: Dispatcher | undefined;
   const urlOf = (name: string) => `${baseUrl.replace(/\/+$/, '')}/${name}`;
 
-  async function send(method: 'HEAD' | 'GET', url: string, headers: Record<string, string>, signal: AbortSignal) {
+  async function send(method: 'GET', url: string, headers: Record<string, string>, signal: AbortSignal) {
     try {
+      const { request, Agent } = await import('undici');
+      // Long downloads: no body timeout between chunks beyond 5 minutes of silence; connects stay short.
+      dispatcher ??= new Agent({ connect: { timeout: 30_000 }, headersTimeout: 60_000, bodyTimeout: 300_000, keepAliveTimeout: 10_000 });
       return await request(url, { method, headers, signal, dispatcher });
     } catch (e) {
       if (signal.aborted) throw signal.reason ?? e;
@@ -34,20 +38,50 @@ export function createHttpSource(baseUrl: string): ObjectSource {
     }
   }
 
+  /** One raw request, following up to MAX_REDIRECTS redirects; `sink.head` sees the final response. */
+  async function follow(method: 'GET' | 'HEAD', name: string, headers: Record<string, string>, signal: AbortSignal, sink: RawSink, idleTimeoutMs?: number): Promise<void> {
+    let url = new URL(urlOf(name));
+    for (let hop = 0; ; hop++) {
+      let location: string | undefined;
+      const at = url;
+      await rawGet(at, {
+        head(status, h) {
+          if ([301, 302, 303, 307, 308].includes(status) && h.location) {
+            location = h.location;
+            throw new RedirectSignal();
+          }
+          sink.head(status, h);
+        },
+        data: (slice) => sink.data(slice),
+      }, { method, signal, headers, ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}) }).catch((e: unknown) => {
+        if (!(e instanceof RedirectSignal)) throw e;
+      });
+      if (location === undefined) return;
+      if (hop >= MAX_REDIRECTS) throw new LuxopsError('E_TOO_MANY_REDIRECTS', `[${method}] "${urlOf(name)}": more than ${MAX_REDIRECTS} redirects`);
+      url = new URL(location, at);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LuxopsError('E_BAD_REDIRECT', `[${method}] "${urlOf(name)}": redirect to ${url.protocol} URL`);
+    }
+  }
+
   return {
     describe: urlOf,
     async head(name, signal): Promise<RemoteObject | undefined> {
-      const url = urlOf(name);
-      const res = await send('HEAD', url, {}, signal);
-      await res.body.dump();
-      if (res.statusCode === 404) return undefined;
-      if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError('HEAD', url, res.statusCode, '');
-      const etag = header(res.headers, 'etag');
-      return {
-        size: lengthOf(res.headers),
-        acceptRanges: header(res.headers, 'accept-ranges')?.toLowerCase() === 'bytes',
-        ...(etag ? { etag } : {}),
-      };
+      let found: RemoteObject | undefined;
+      // a HEAD answers at once: a silent server fails it in a minute, not after the bulk GET's 5
+      await follow('HEAD', name, {}, signal, {
+        head(status, h) {
+          if (status === 404) return;
+          if (status < 200 || status >= 300) throw new HttpStatusError('HEAD', urlOf(name), status, '');
+          const len = h['content-length'];
+          found = {
+            size: len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined,
+            acceptRanges: h['accept-ranges']?.toLowerCase() === 'bytes',
+            ...(h.etag ? { etag: h.etag } : {}),
+          };
+        },
+        data: () => undefined,
+      }, 60_000);
+      return found;
     },
     async get(name, start, signal): Promise<RemoteBody> {
       const url = urlOf(name);
@@ -64,36 +98,22 @@ export function createHttpSource(baseUrl: string): ObjectSource {
       return { from, length: lengthOf(res.headers), body: res.body };
     },
     async fetchInto(name, start, signal, sink) {
-      let url = new URL(urlOf(name));
-      for (let hop = 0; ; hop++) {
-        let location: string | undefined;
-        await rawGet(url, {
-          head(status, headers) {
-            if ([301, 302, 303, 307, 308].includes(status) && headers.location) {
-              location = headers.location;
-              throw new RedirectSignal();
-            }
-            if (status !== 200 && status !== 206) throw new HttpStatusError('GET', url.href, status, '');
-            let from = 0;
-            if (status === 206) {
-              const m = /^bytes (\d+)-/.exec(headers['content-range'] ?? '');
-              from = m ? Number(m[1]) : start;
-            }
-            const len = headers['content-length'];
-            sink.head({ from, length: len !== undefined && /^\d+$/.test(len) && !/chunked/i.test(headers['transfer-encoding'] ?? '') ? Number(len) : undefined });
-          },
-          data: (slice) => sink.data(slice),
-        }, { signal, headers: start > 0 ? { Range: `bytes=${start}-` } : {} }).catch((e: unknown) => {
-          if (!(e instanceof RedirectSignal)) throw e;
-        });
-        if (location === undefined) return;
-        if (hop >= MAX_REDIRECTS) throw new LuxopsError('E_TOO_MANY_REDIRECTS', `[GET] "${urlOf(name)}": more than ${MAX_REDIRECTS} redirects`);
-        url = new URL(location, url);
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LuxopsError('E_BAD_REDIRECT', `[GET] "${urlOf(name)}": redirect to ${url.protocol} URL`);
-      }
+      await follow('GET', name, start > 0 ? { Range: `bytes=${start}-` } : {}, signal, {
+        head(status, headers) {
+          if (status !== 200 && status !== 206) throw new HttpStatusError('GET', urlOf(name), status, '');
+          let from = 0;
+          if (status === 206) {
+            const m = /^bytes (\d+)-/.exec(headers['content-range'] ?? '');
+            from = m ? Number(m[1]) : start;
+          }
+          const len = headers['content-length'];
+          sink.head({ from, length: len !== undefined && /^\d+$/.test(len) && !/chunked/i.test(headers['transfer-encoding'] ?? '') ? Number(len) : undefined });
+        },
+        data: (slice) => sink.data(slice),
+      });
     },
     async close() {
-      await dispatcher.close();
+      await dispatcher?.close();
     },
   };
 }

@@ -12,7 +12,7 @@ import { rawGet } from '../../src/rlp-import/raw-get.js';
 import { RlpBlockScanner } from '../../src/rlp-import/rlp-scan.js';
 import { rlpImportCommand } from '../../src/rlp-import/command.js';
 import { buildChain } from './rlp-fixture.js';
-import { runMain } from './helpers.js';
+import { runMain, errorLine } from './helpers.js';
 
 function decodeAll(wire: Buffer, cut: number): Buffer {
   const d = new ChunkedDecoder();
@@ -49,21 +49,49 @@ async function server(t: { after(fn: () => unknown): void }, handler: http.Reque
   return `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
 }
 
-test('redirects are followed (relative and absolute), then the body lands in the file', async (t) => {
+test('redirects are followed (relative and absolute) by the HEAD and the GET, then the body lands in the file', async (t) => {
   const chain = buildChain(1, 300);
+  const seen: string[] = [];
   const base = await server(t, (req, res) => {
-    if (req.url === '/x.rlp') return res.writeHead(302, { location: '/moved/x.rlp' }).end();
-    if (req.url === '/moved/x.rlp' && req.method === 'GET') return res.writeHead(307, { location: `${base}/final/x.rlp` }).end();
-    if (req.url === '/moved/x.rlp') return res.writeHead(200, { 'content-length': chain.length }).end();
-    if (req.url === '/final/x.rlp') return res.writeHead(200, { 'content-length': chain.length }).end(chain);
+    seen.push(`${req.method} ${req.url}`);
+    if (req.url === '/moved/x.rlp') return res.writeHead(302, { location: '/moved2/x.rlp' }).end();
+    if (req.url === '/moved2/x.rlp') return res.writeHead(307, { location: `${base}/final/x.rlp` }).end();
+    if (req.url === '/final/x.rlp') return res.writeHead(200, { 'content-length': chain.length, 'accept-ranges': 'bytes', etag: '"v1"' }).end(chain);
     res.writeHead(404).end();
   });
   const dir = mkdtempSync(join(tmpdir(), 'rlp-redir-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  // HEAD goes through undici (no redirect), so serve the HEAD directly at the first hop too
   const { code, deps } = await runMain(rlpImportCommand, ['--base-url', `${base}/moved`, '--file', 'x.rlp', '--dest-dir', dir, '--download-only']);
   assert.equal(code, 0, deps.err());
   assert.ok(readFileSync(join(dir, 'x.rlp')).equals(chain));
+  for (const m of ['HEAD', 'GET']) assert.deepEqual(seen.filter((l) => l.startsWith(m)), [`${m} /moved/x.rlp`, `${m} /moved2/x.rlp`, `${m} /final/x.rlp`]);
+  // a redirect loop is bounded, and the error names the request
+  const loop = await server(t, (req, res) => res.writeHead(302, { location: req.url! }).end());
+  const l = await runMain(rlpImportCommand, ['--base-url', loop, '--file', 'x.rlp', '--dest-dir', dir, '--download-only', '--retries', '0']);
+  assert.equal(l.code, 1);
+  assert.match(String(errorLine(l.deps, 'E_TOO_MANY_REDIRECTS')?.msg), /\[HEAD\] "http:\/\/127\.0\.0\.1:\d+\/x\.rlp": more than 5 redirects/);
+});
+
+test('raw HEAD: the response ends with its head (no body read, whatever Content-Length says)', async (t) => {
+  const lines: string[] = [];
+  const srv = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.once('data', (d) => {
+      lines.push(String(d).split('\r\n')[0]!);
+      // keep the socket open: a HEAD that waited for 5000 body bytes would hang here
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nETag: "e"\r\n\r\n');
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => srv.close(r)));
+  const url = new URL(`http://127.0.0.1:${(srv.address() as net.AddressInfo).port}/f?x=1`);
+  let head: Record<string, string> | undefined;
+  let data = 0;
+  await rawGet(url, { head: (_s, h) => void (head = { ...h }), data: (c) => void (data += c.length) }, { method: 'HEAD', signal: new AbortController().signal });
+  assert.deepEqual(lines, ['HEAD /f?x=1 HTTP/1.1']);
+  assert.equal(head?.['content-length'], '5000');
+  assert.equal(head?.etag, '"e"');
+  assert.equal(data, 0);
 });
 
 test('raw GET: a non-HTTP answer and a head without end are network errors', async (t) => {

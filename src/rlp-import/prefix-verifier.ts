@@ -49,6 +49,12 @@ export interface VerifyResult {
 }
 
 const READ_SIZE = 1 << 20;
+const PAGE = 4096;
+// Where in its page the read buffer starts, relative to the file offset being read. A copy from the
+// page cache into a buffer at the same offset within a page (page-aligned into page-aligned, what
+// a large Buffer and 1 MiB reads give) runs into 4K aliasing: on this project's machines, reading
+// 1 GiB back took 0.76-0.88 s that way and 0.19-0.25 s with the destination 64 bytes off.
+const SKEW = 64;
 
 /** Incremental verifier: call `advance(frontier)` as data lands, `finish(total)` at the end. */
 export class PrefixVerifier {
@@ -154,7 +160,9 @@ export class PrefixVerifier {
       const len = Math.min(READ_SIZE, this.target - this.pos);
       // one reused buffer (fresh multi-MiB buffers cost page faults and GC); gunzip keeps its
       // input until consumed, so it gets a fresh one
-      const buf = this.gunzip ? Buffer.allocUnsafe(len) : (this.readBuf ??= Buffer.allocUnsafe(READ_SIZE)).subarray(0, len);
+      // (large Buffers start on a page boundary, so the shift below keeps the copy SKEW bytes off)
+      const shift = (this.pos + SKEW) % PAGE;
+      const buf = this.gunzip ? Buffer.allocUnsafe(len) : (this.readBuf ??= Buffer.allocUnsafeSlow(READ_SIZE + PAGE)).subarray(shift, shift + len);
       const { bytesRead } = await this.o.fh.read(buf, 0, len, this.pos);
       if (bytesRead === 0) break;
       await this.feed(bytesRead === len ? buf : buf.subarray(0, bytesRead));

@@ -1,0 +1,66 @@
+// The verifier that reads the output's contiguous prefix back while the download runs: several
+// reads in flight with reused buffers must still deliver every byte once, in order, whatever
+// steps the frontier moves in; a frontier past the end of the file (a short read) ends a pass.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PrefixVerifier } from '../../src/rlp-import/prefix-verifier.js';
+import { buildChain, sha256hex } from './rlp-fixture.js';
+import { tempDir } from './helpers.js';
+
+// > 4 MiB: more than the reads in flight times their 1 MiB size, so buffers are reused
+let BLOCKS = 20_000;
+while (buildChain(1, BLOCKS).length < 5 << 20) BLOCKS *= 2;
+const CHAIN = buildChain(1, BLOCKS);
+
+async function withFile(data: Uint8Array, fn: (path: string) => Promise<void>) {
+  const { dir, cleanup } = tempDir('verifier');
+  const path = join(dir, 'x.rlp');
+  writeFileSync(path, data);
+  try {
+    await fn(path);
+  } finally {
+    cleanup();
+  }
+}
+
+test('frontier moving in odd steps, with pauses: every byte hashed and scanned once, in order', async () => {
+  await withFile(CHAIN, async (path) => {
+    const fh = await open(path, 'r');
+    try {
+      const v = new PrefixVerifier({ fh, spans: [{ name: 'x.rlp', offset: 0, size: CHAIN.length }], scan: true, gzip: false, hashWhole: true, hashParts: new Set([0]) });
+      // steps from a few bytes to several MiB, so reads of every size and alignment are queued
+      const steps = [1, 4095, 4097, 777_777, 3 << 20, 12_345, 1 << 20];
+      let f = 0;
+      for (let i = 0; f < CHAIN.length; i++) {
+        f = Math.min(CHAIN.length, f + steps[i % steps.length]!);
+        v.advance(f);
+        if (i % 3 === 0) await new Promise((r) => setImmediate(r));
+      }
+      const r = await v.finish(CHAIN.length);
+      assert.equal(r.sha256, sha256hex(CHAIN));
+      assert.equal(r.partSha256.get(0), sha256hex(CHAIN));
+      assert.equal(r.scan?.blocks, BLOCKS);
+      assert.equal(r.scan?.lastBlock, BLOCKS);
+    } finally {
+      await fh.close();
+    }
+  });
+});
+
+test('a frontier past the end of the file (a short read) ends the pass with exactly the bytes there are', async () => {
+  const cut = CHAIN.length - 1000; // a file shorter than the frontier claims
+  await withFile(CHAIN.subarray(0, cut), async (path) => {
+    const fh = await open(path, 'r');
+    try {
+      const v = new PrefixVerifier({ fh, spans: [{ name: 'x.rlp', offset: 0, size: CHAIN.length }], scan: false, gzip: false, hashWhole: true, hashParts: new Set() });
+      v.advance(CHAIN.length + (4 << 20));
+      const r = await v.finish(CHAIN.length);
+      assert.equal(r.sha256, sha256hex(CHAIN.subarray(0, cut)));
+    } finally {
+      await fh.close();
+    }
+  });
+});

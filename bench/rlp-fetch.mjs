@@ -125,10 +125,10 @@ if (gen.parts !== 8) throw new Error(`expected 8 parts, got ${gen.parts}`);
 
 const fmt = (r) => `${r.wall.toFixed(2)}s, peak RSS ${(r.rssKiB / 1024).toFixed(0)} MiB`;
 let url = await startServer(0);
-// warm the page cache and the server once so neither contender pays for it; then 3 interleaved
-// rounds, best of each (the minimum is the robust estimate on a shared machine)
+// warm the page cache and the server once so neither contender pays for it; then 7 interleaved
+// rounds; medians are the headline (single runs swing with the page cache's state), bests shown too
 baseline(url);
-const ROUNDS = 5;
+const ROUNDS = 7;
 const rounds = Array.from({ length: ROUNDS }, () => ({ base: baseline(url), lux: luxops(url), noval: luxops(url, ['--no-validate']) }));
 const quarter = luxops(url, [], 'quarter.rlp', small.total);
 const best = (k) => rounds.map((r) => r[k]).sort((a, b) => a.wall - b.wall)[0];

@@ -55,7 +55,11 @@ const PAGE = 4096;
 // a large Buffer and 1 MiB reads give) runs into 4K aliasing: on this project's machines, reading
 // 1 GiB back took 0.76-0.88 s that way and 0.19-0.25 s with the destination 64 bytes off.
 const SKEW = 64;
-/** reads in flight (the pool has 4 threads; the machine here 2 cores) */
+/**
+ * Reads in flight once the download is over (the pool has 4 threads). While parts still download
+ * there is one: the verifier only has to keep pace with the frontier, and more parallel reads would
+ * take CPU from the download itself.
+ */
 const DEPTH = 3;
 
 /** Incremental verifier: call `advance(frontier)` as data lands, `finish(total)` at the end. */
@@ -66,6 +70,7 @@ export class PrefixVerifier {
   /** DEPTH + 1 reused read buffers: one per read in flight and the one being checked */
   private readonly bufs: Buffer[] = [];
   private turn = 0;
+  private finishing = false;
   private failure: unknown;
   private readonly whole: Hash | undefined;
   private readonly partHash = new Map<number, Hash>();
@@ -107,6 +112,7 @@ export class PrefixVerifier {
 
   /** Read to `total`, then finalize digests and the scan; throws ValidationFailure. */
   async finish(total: number): Promise<VerifyResult> {
+    this.finishing = true;
     this.advance(total);
     while (this.running) await this.running;
     this.rethrow();
@@ -160,13 +166,13 @@ export class PrefixVerifier {
   }
 
   private async loop(): Promise<void> {
-    // Up to DEPTH reads in flight on the thread pool while the oldest is hashed and scanned: what
-    // is left to check when the last part lands (often 3 of 8 parts) is read on both cores and
-    // scanned meanwhile, instead of read, then scanned, in turns.
+    // After the last byte landed, up to DEPTH reads in flight on the thread pool while the oldest
+    // is hashed and scanned: what is left to check then (often 3 of 8 parts) is read on both cores
+    // and scanned meanwhile, instead of read, then scanned, in turns.
     const queue: Array<{ p: Promise<Buffer>; len: number }> = [];
     let ahead = this.pos;
     const fill = () => {
-      while (queue.length < DEPTH && ahead < this.target) {
+      while (queue.length < (this.finishing ? DEPTH : 1) && ahead < this.target) {
         const r = this.read(ahead);
         queue.push(r);
         ahead += r.len;

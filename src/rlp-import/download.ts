@@ -155,8 +155,10 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
       }
       await fetchPart({
         source: o.source, progress: p, fh, offset: spans[i]!.offset!, retries: o.retries, retryDelayMs: o.retryDelayMs, signal, log: o.log,
-        onBytes: () => {
+        onBytes: (_delta, slice, at) => {
           dirty = true;
+          // bytes that extend the checked prefix are checked from memory, not read back
+          if (slice) verifier.live(at!, slice);
           o.onProgress?.(doneBytes(), total);
           verifier.advance(frontier());
         },

@@ -27,8 +27,11 @@ export interface FetchPartOptions {
   readonly retryDelayMs: number;
   readonly signal: AbortSignal;
   readonly log: Logger;
-  /** called after each write with the bytes added (negative when a restart discards bytes) */
-  readonly onBytes: (delta: number) => void;
+  /**
+   * called after each write with the bytes added (negative when a restart discards bytes) and,
+   * for a write, the slice and its file offset (valid only during the call)
+   */
+  readonly onBytes: (delta: number, slice?: Uint8Array, at?: number) => void;
 }
 
 /** One GET from `progress.done` to the end of the part. */
@@ -48,9 +51,9 @@ async function attempt(o: FetchPartOptions): Promise<void> {
       p.synced = 0;
     }
     if (p.size !== undefined && info.length !== undefined && info.length !== p.size - from) throw new LengthMismatchError(url, from + info.length, p.size);
-    writer = new PartWriter(o.fh, o.offset, from, (done, delta) => {
+    writer = new PartWriter(o.fh, o.offset, from, (done, delta, slice, at) => {
       p.done = done;
-      o.onBytes(delta);
+      o.onBytes(delta, slice, at);
     });
   };
   const take = (slice: Uint8Array): void => {

@@ -11,20 +11,22 @@ export class PartWriter {
   /**
    * @param base   file offset of the part's first byte
    * @param pos    part-relative position of the next byte pushed
-   * @param onWritten called after each write with the part-relative end of what is on disk
+   * @param onWritten called after each write with the part-relative end of what is on disk, and
+   *                  the slice with its file offset (valid only during the call)
    */
   constructor(
     private readonly fh: FileHandle,
     private readonly base: number,
     private pos: number,
-    private readonly onWritten: (done: number, delta: number) => void,
+    private readonly onWritten: (done: number, delta: number, slice: Uint8Array, at: number) => void,
   ) {}
 
   /** Write `slice` at its offset; a write error is thrown to the producer, which ends the attempt. */
   push(slice: Uint8Array): void {
     let off = 0;
-    while (off < slice.length) off += writeSync(this.fh.fd, slice, off, slice.length - off, this.base + this.pos + off);
+    const at = this.base + this.pos;
+    while (off < slice.length) off += writeSync(this.fh.fd, slice, off, slice.length - off, at + off);
     this.pos += slice.length;
-    this.onWritten(this.pos, slice.length);
+    this.onWritten(this.pos, slice.length, slice, at);
   }
 }

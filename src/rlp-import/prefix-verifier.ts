@@ -110,6 +110,23 @@ export class PrefixVerifier {
     this.running ??= this.loop().finally(() => (this.running = undefined));
   }
 
+  /**
+   * Bytes just written at file offset `at`. When they extend the checked prefix exactly (the part
+   * at the frontier, nothing pending) they are hashed and scanned from memory now, which spares
+   * reading them back; otherwise nothing happens and `advance` reads them later. Not for gzip
+   * (its stream is asynchronous). `data` is only used during the call.
+   */
+  live(at: number, data: Uint8Array): void {
+    if (this.idle || this.gunzip || this.running || this.failure !== undefined || at !== this.pos || this.target > this.pos) return;
+    this.feedSync(data);
+    this.pos += data.length;
+    this.target = this.pos;
+    this.liveBytes += data.length;
+  }
+
+  /** bytes checked from memory by `live` (the rest was read back) */
+  liveBytes = 0;
+
   /** Read to `total`, then finalize digests and the scan; throws ValidationFailure. */
   async finish(total: number): Promise<VerifyResult> {
     this.finishing = true;
@@ -217,14 +234,11 @@ export class PrefixVerifier {
     return { p: this.o.fh.read(buf, 0, len, at).then(({ bytesRead }) => buf.subarray(0, bytesRead)), len };
   }
 
-  private async feed(buf: Buffer): Promise<void> {
+  /** Hash and scan `buf`, the bytes at `pos` (not gzip). */
+  private feedSync(buf: Uint8Array): void {
     this.whole?.update(buf);
     if (this.partHash.size > 0) this.feedParts(buf);
-    if (this.gunzip) {
-      const gz = this.gunzip;
-      // a scan failure destroys the gunzip from inside write(): then 'close' comes instead of 'drain'
-      if (!gz.destroyed && !gz.write(buf) && !gz.destroyed) await Promise.race([once(gz, 'drain'), once(gz, 'close')]).catch(() => undefined);
-    } else if (this.scanner) {
+    if (this.scanner) {
       try {
         this.scanner.push(buf);
       } catch (e) {
@@ -233,7 +247,17 @@ export class PrefixVerifier {
     }
   }
 
-  private feedParts(buf: Buffer): void {
+  private async feed(buf: Buffer): Promise<void> {
+    const gz = this.gunzip;
+    if (!gz) return this.feedSync(buf);
+    this.whole?.update(buf);
+    if (this.partHash.size > 0) this.feedParts(buf);
+    // a scan failure destroys the gunzip from inside write(): then 'close' comes instead of 'drain'
+    if (!gz.destroyed && !gz.write(buf) && !gz.destroyed) await Promise.race([once(gz, 'drain'), once(gz, 'close')]).catch(() => undefined);
+  }
+
+
+  private feedParts(buf: Uint8Array): void {
     const start = this.pos;
     const end = start + buf.length;
     this.o.spans.forEach((s, i) => {

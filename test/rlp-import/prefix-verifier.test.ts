@@ -79,3 +79,44 @@ test('a frontier past the end of the file (a short read) ends the pass with exac
     }
   });
 });
+
+test('live: slices that extend the checked prefix are checked from memory; the others are read back later', async () => {
+  await withFile(CHAIN, async (path) => {
+    const fh = await open(path, 'r');
+    try {
+      // a download in order, as the frontier part is written: everything live, nothing read back
+      const v = new PrefixVerifier({ fh, spans: [{ name: 'x.rlp', offset: 0, size: CHAIN.length }], scan: true, gzip: false, hashWhole: true, hashParts: new Set([0]) });
+      const sizes = [1, 65_536, 7, 262_144, 4093];
+      for (let at = 0, i = 0; at < CHAIN.length; i++) {
+        const end = Math.min(CHAIN.length, at + sizes[i % sizes.length]!);
+        // the slice is only valid during the call, like the reader's reused buffer
+        const slice = Buffer.from(CHAIN.subarray(at, end));
+        v.live(at, slice);
+        slice.fill(0xee);
+        v.advance(end);
+        at = end;
+      }
+      const r = await v.finish(CHAIN.length);
+      assert.equal(v.liveBytes, CHAIN.length);
+      assert.equal(r.sha256, sha256hex(CHAIN));
+      assert.equal(r.partSha256.get(0), sha256hex(CHAIN));
+      assert.equal(r.scan?.lastBlock, BLOCKS);
+
+      // a later part's slices (not at the frontier) are ignored, and read back once the prefix reaches them
+      const w = new PrefixVerifier({ fh, spans: [{ name: 'x.rlp', offset: 0, size: CHAIN.length }], scan: true, gzip: false, hashWhole: true, hashParts: new Set() });
+      const a = 300_001;
+      const b = 2_000_003;
+      w.live(0, CHAIN.subarray(0, a));
+      w.advance(a);
+      w.live(b, CHAIN.subarray(b, b + 10_000)); // not at the frontier: ignored
+      w.advance(b); // the gap is read back (a read in flight now)...
+      w.live(a, CHAIN.subarray(a, a + 10)); // ...so bytes at the old frontier are not taken twice
+      const r2 = await w.finish(CHAIN.length);
+      assert.equal(w.liveBytes, a);
+      assert.equal(r2.sha256, sha256hex(CHAIN));
+      assert.equal(r2.scan?.lastBlock, BLOCKS);
+    } finally {
+      await fh.close();
+    }
+  });
+});

@@ -107,7 +107,15 @@ export class PrefixVerifier {
   advance(frontier: number): void {
     if (this.idle || frontier <= this.target) return;
     this.target = frontier;
-    this.running ??= this.loop().finally(() => (this.running = undefined));
+    // a failed read (EIO, or the handle closed under a failing download) must not become an
+    // unhandled rejection: it is kept, reported once, and thrown by finish() as it is
+    this.running ??= this.loop()
+      .catch((e: unknown) => {
+        if (this.failure !== undefined) return;
+        this.failure = e;
+        this.onFailure?.(e);
+      })
+      .finally(() => (this.running = undefined));
   }
 
   /**

@@ -108,3 +108,21 @@ test('live: slices that extend the checked prefix are checked from memory; the o
     assert.equal(r2.scan?.lastBlock, BLOCKS);
   });
 });
+
+test('a read that fails (the handle closed under it) is reported once and thrown by finish as it is, never unhandled', async () => {
+  const { dir, cleanup } = tempDir('verifier-ebadf');
+  try {
+    const path = join(dir, 'x.rlp');
+    writeFileSync(path, CHAIN);
+    const fh = await open(path, 'r');
+    await fh.close();
+    const v = verifier(fh);
+    const reported: unknown[] = [];
+    v.onFailure = (e) => reported.push(e);
+    v.advance(CHAIN.length);
+    await assert.rejects(v.finish(CHAIN.length), (e: NodeJS.ErrnoException) => e.code === 'EBADF');
+    assert.equal(reported.length, 1);
+  } finally {
+    cleanup();
+  }
+});

@@ -115,8 +115,8 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
       snapshot.parts.forEach((s, i) => {
         s.synced = s.done;
         // a part restarted meanwhile (server ignored Range) rewrote the same bytes from 0
-        const live = parts[i]!;
-        live.synced = Math.max(live.synced, Math.min(s.done, live.done));
+        const cur = parts[i]!;
+        cur.synced = Math.max(cur.synced, Math.min(s.done, cur.done));
       });
     }
     await saveState(statePath, snapshot);

@@ -26,15 +26,15 @@ export function createHttpSource(baseUrl: string): ObjectSource {
   let dispatcher: Dispatcher | undefined;
   const urlOf = (name: string) => `${baseUrl.replace(/\/+$/, '')}/${name}`;
 
-  async function send(method: 'GET', url: string, headers: Record<string, string>, signal: AbortSignal) {
+  async function send(url: string, headers: Record<string, string>, signal: AbortSignal) {
     try {
       const { request, Agent } = await import('undici');
       // Long downloads: no body timeout between chunks beyond 5 minutes of silence; connects stay short.
       dispatcher ??= new Agent({ connect: { timeout: 30_000 }, headersTimeout: 60_000, bodyTimeout: 300_000, keepAliveTimeout: 10_000 });
-      return await request(url, { method, headers, signal, dispatcher });
+      return await request(url, { method: 'GET', headers, signal, dispatcher });
     } catch (e) {
       if (signal.aborted) throw signal.reason ?? e;
-      throw new HttpNetworkError(method, url, e, false);
+      throw new HttpNetworkError('GET', url, e, false);
     }
   }
 
@@ -72,9 +72,8 @@ export function createHttpSource(baseUrl: string): ObjectSource {
         head(status, h) {
           if (status === 404) return;
           if (status < 200 || status >= 300) throw new HttpStatusError('HEAD', urlOf(name), status, '');
-          const len = h['content-length'];
           found = {
-            size: len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined,
+            size: lengthOf(h),
             acceptRanges: h['accept-ranges']?.toLowerCase() === 'bytes',
             ...(h.etag ? { etag: h.etag } : {}),
           };
@@ -85,7 +84,7 @@ export function createHttpSource(baseUrl: string): ObjectSource {
     },
     async get(name, start, signal): Promise<RemoteBody> {
       const url = urlOf(name);
-      const res = await send('GET', url, start > 0 ? { range: `bytes=${start}-` } : {}, signal);
+      const res = await send(url, start > 0 ? { range: `bytes=${start}-` } : {}, signal);
       if (res.statusCode !== 200 && res.statusCode !== 206) {
         const body = await res.body.text().catch(() => '');
         throw new HttpStatusError('GET', url, res.statusCode, body.slice(0, 256));
@@ -106,8 +105,7 @@ export function createHttpSource(baseUrl: string): ObjectSource {
             const m = /^bytes (\d+)-/.exec(headers['content-range'] ?? '');
             from = m ? Number(m[1]) : start;
           }
-          const len = headers['content-length'];
-          sink.head({ from, length: len !== undefined && /^\d+$/.test(len) && !/chunked/i.test(headers['transfer-encoding'] ?? '') ? Number(len) : undefined });
+          sink.head({ from, length: /chunked/i.test(headers['transfer-encoding'] ?? '') ? undefined : lengthOf(headers) });
         },
         data: (slice) => sink.data(slice),
       });

@@ -71,6 +71,8 @@ export class PrefixVerifier {
   private readonly bufs: Buffer[] = [];
   private turn = 0;
   private finishing = false;
+  /** bytes checked from memory by `live` (the rest was read back) */
+  liveBytes = 0;
   private failure: unknown;
   private readonly whole: Hash | undefined;
   private readonly partHash = new Map<number, Hash>();
@@ -131,9 +133,6 @@ export class PrefixVerifier {
     this.target = this.pos;
     this.liveBytes += data.length;
   }
-
-  /** bytes checked from memory by `live` (the rest was read back) */
-  liveBytes = 0;
 
   /** Read to `total`, then finalize digests and the scan; throws ValidationFailure. */
   async finish(total: number): Promise<VerifyResult> {
@@ -263,7 +262,6 @@ export class PrefixVerifier {
     // a scan failure destroys the gunzip from inside write(): then 'close' comes instead of 'drain'
     if (!gz.destroyed && !gz.write(buf) && !gz.destroyed) await Promise.race([once(gz, 'drain'), once(gz, 'close')]).catch(() => undefined);
   }
-
 
   private feedParts(buf: Uint8Array): void {
     const start = this.pos;

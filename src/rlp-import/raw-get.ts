@@ -4,7 +4,7 @@
 // (bench/rlp-fetch.mjs), which is why only part downloads use it. Control requests stay on undici.
 // Scope: one GET (or HEAD) per connection (`Connection: close`), Content-Length, chunked, or
 // read-to-close bodies; redirects are followed by the caller. HEADs go through it too, so a
-// download-only run never loads undici (~60 ms of a run's start in the single executable).
+// download-only run never loads undici (0.29-0.35 s -> 0.12-0.13 s for a small run of the executable).
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpNetworkError } from '../core/http.js';

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { LuxopsError, errorMessage, isAbortError } from '../core/errors.js';
 import { isTransient } from '../core/retry.js';
 import type { ObjectSource } from './object-source.js';
+import { resetPart } from './resume-state.js';
 import type { PartProgress } from './resume-state.js';
 import { PartWriter } from './part-writer.js';
 
@@ -47,8 +48,7 @@ async function attempt(o: FetchPartOptions): Promise<void> {
     if (from !== start) {
       o.log.warn({ url, part: p.name, bytes: start }, 'server ignored the Range request; restarting this part');
       o.onBytes(-start);
-      p.done = 0;
-      p.synced = 0;
+      resetPart(p);
     }
     if (p.size !== undefined && info.length !== undefined && info.length !== p.size - from) throw new LengthMismatchError(url, from + info.length, p.size);
     writer = new PartWriter(o.fh, o.offset, from, (done, delta, slice, at) => {

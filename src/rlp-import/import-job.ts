@@ -15,7 +15,7 @@ import type { DownloadResult } from './download.js';
 import { ValidationFailure } from './prefix-verifier.js';
 import { compareDigests, expectedDigests, fetchChecksums, parseSha256Sums } from './checksums.js';
 import type { Expected } from './checksums.js';
-import { saveState, removeState } from './resume-state.js';
+import { saveState, removeState, resetPart } from './resume-state.js';
 import { connectChain, importChain, readHeight } from './chain-import.js';
 
 /** Progress reports for an embedding command (startup's readiness/metrics). */
@@ -160,10 +160,7 @@ async function verifyDigests(file: string, plans: PartPlan[], expected: Expected
   } catch (e) {
     const i = e instanceof LuxopsError ? (e.details?.partIndex as number | undefined) : undefined;
     if (i !== undefined) {
-      const p = dl.state.parts[i]!;
-      p.done = 0;
-      p.synced = 0;
-      p.complete = false;
+      resetPart(dl.state.parts[i]!);
       await saveState(dl.statePath, dl.state);
     } else {
       await removeState(dl.statePath);

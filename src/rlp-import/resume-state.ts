@@ -54,6 +54,13 @@ export async function readBootId(path = BOOT_ID_PATH): Promise<string | undefine
   }
 }
 
+/** Forget a part's bytes (restarted download, checksum mismatch): written and synced go together. */
+export function resetPart(p: PartProgress): void {
+  p.done = 0;
+  p.synced = 0;
+  p.complete = false;
+}
+
 /** `<dir>/.<file>.rlp-import-state.json` */
 export function statePathFor(outputPath: string): string {
   return join(dirname(outputPath), `.${basename(outputPath)}.rlp-import-state.json`);

@@ -8,11 +8,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { renderOverlay, get, podContainers, containerEnv, containerArgv } from './render.js';
 import type { Container, Obj } from './render.js';
 import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
+import { freePort } from '../helpers/free-port.js';
 import { opensslPair, nodeIdViaOpenssl, BLS_SK, BLS_PK } from '../key-downloader/fixtures.js';
 import { startS3, startFaultServer, tempDir } from '../rlp-import/helpers.js';
 import { buildChain, splitBytes } from '../rlp-import/rlp-fixture.js';
@@ -21,17 +21,6 @@ import { startFakeKms } from '../fixtures/fake-kms.mjs';
 
 const FAKE_LUXD = join(ROOT, 'test/fixtures/fake-luxd.mjs');
 const BLOCKS = 3000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function getStatus(url: string): Promise<{ status: number; body: any }> {
   try {

@@ -1,7 +1,6 @@
 // Shared pieces of the startup tests: drive `startupCommand.main` in-process against the real
 // fake-luxd process (test/fixtures/fake-luxd.mjs), with bounded waits and guaranteed cleanup.
 import { after } from 'node:test';
-import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +12,9 @@ import type { Deps } from '../../src/core/command.js';
 
 export const FAKE_LUXD = fileURLToPath(new URL('../fixtures/fake-luxd.mjs', import.meta.url));
 
-/** A port that was free a moment ago (the supervisor must know luxd's port before spawning it). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+import { freePort } from '../helpers/free-port.js';
+
+export { freePort };
 
 /** A temp dir removed after the test file. */
 export function tempDir(): string {

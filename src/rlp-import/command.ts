@@ -3,7 +3,7 @@
 import { defineCommand } from '../core/command.js';
 import { UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
-import { rlpImportOptions } from './options.js';
+import { rlpImportOptions, requireVerification } from './options.js';
 import { runRlpImport, jobPaths } from './import-job.js';
 import { partName } from './plan-parts.js';
 
@@ -36,6 +36,7 @@ export const rlpImportCommand = defineCommand({
     if (config.baseUrl.startsWith('s3://') && !/^s3:\/\/[^/]+/.test(config.baseUrl)) {
       throw new UsageError(`invalid value for --base-url: ${JSON.stringify(config.baseUrl)}, expected s3://bucket/prefix`, 'E_BAD_OPTION');
     }
+    requireVerification(config);
   },
   describe({ config }) {
     const paths = jobPaths(config);

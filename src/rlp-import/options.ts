@@ -1,6 +1,7 @@
 // rlp-import's option table. `startup` re-exports it under the `rlp-` prefix (prefixOptions), so
 // this table is the single source of truth for both commands.
 import type { OptionDef, ConfigOf } from '../core/options.js';
+import { UsageError } from '../core/errors.js';
 
 export const rlpImportOptions = [
   { name: 'base-url', type: 'url', schemes: ['http', 'https', 's3'], required: true, help: 'where the export lives: http(s)://host/path or s3://bucket/prefix' },
@@ -16,6 +17,7 @@ export const rlpImportOptions = [
   { name: 'retry-delay', type: 'duration', default: '1s', min: 0, max: 300_000, help: 'first pause before retrying a part (doubles per retry, capped at 30s)' },
   { name: 'sha256', type: 'string', metavar: 'HEX', help: 'expected sha256 of the whole file' },
   { name: 'checksums-url', type: 'url', schemes: ['http', 'https', 's3'], help: 'sha256sum-format list covering parts and/or the whole file' },
+  { name: 'allow-unverified', type: 'bool', help: 'import although neither --sha256 nor --checksums-url is set (only the RLP structure is checked)' },
   { name: 'api-url', type: 'url', default: 'http://127.0.0.1:9630', help: "luxd's HTTP API" },
   { name: 'api-prefix', type: 'enum', choices: ['auto', '/ext', '/v1'], default: 'auto', help: 'route prefix; auto probes /ext then /v1' },
   { name: 'chain', type: 'string', default: 'C', help: 'chain alias or ID to import into' },
@@ -32,3 +34,17 @@ export const rlpImportOptions = [
 ] as const satisfies readonly OptionDef[];
 
 export type RlpImportConfig = ConfigOf<typeof rlpImportOptions>;
+
+/**
+ * Data imported into the chain must be pinned: without --sha256 or --checksums-url, anyone who can
+ * change the export host (or a mutable branch behind it) chooses the blocks. Refused unless the
+ * operator says --allow-unverified; --download-only imports nothing, so it is not refused.
+ * `prefix` is how the flags are spelled for this command (startup: "rlp-").
+ */
+export function requireVerification(config: RlpImportConfig, prefix = ''): void {
+  if (config.downloadOnly || config.allowUnverified || config.sha256 !== undefined || config.checksumsUrl !== undefined) return;
+  throw new UsageError(
+    `refusing to import ${config.file} unverified: set --${prefix}sha256 or --${prefix}checksums-url, or accept unverified data with --${prefix}allow-unverified`,
+    'E_UNVERIFIED_SOURCE',
+  );
+}

@@ -3,7 +3,7 @@
 import { defineCommand } from '../core/command.js';
 import { UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
-import { rlpImportOptions, requireVerification } from './options.js';
+import { rlpImportOptions, unverifiedWarning } from './options.js';
 import { runRlpImport, jobPaths } from './import-job.js';
 import { partName } from './plan-parts.js';
 
@@ -36,7 +36,6 @@ export const rlpImportCommand = defineCommand({
     if (config.baseUrl.startsWith('s3://') && !/^s3:\/\/[^/]+/.test(config.baseUrl)) {
       throw new UsageError(`invalid value for --base-url: ${JSON.stringify(config.baseUrl)}, expected s3://bucket/prefix`, 'E_BAD_OPTION');
     }
-    requireVerification(config);
   },
   describe({ config }) {
     const paths = jobPaths(config);
@@ -44,6 +43,8 @@ export const rlpImportCommand = defineCommand({
     return { output: paths.output, nodePath: paths.nodePath, marker: paths.marker, firstObject: `${config.baseUrl}/${first}` };
   },
   async run({ config, deps, log, env }) {
+    const unverified = unverifiedWarning(config);
+    if (unverified) log.warn({ code: 'W_UNVERIFIED_SOURCE' }, unverified);
     const r = await runRlpImport(config, { log, signal: deps.signal }, { env });
     if (r.status === 'skipped') log.info({ reason: r.reason, height: r.heightBefore }, 'skipped');
     return EXIT.OK;

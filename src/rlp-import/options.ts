@@ -1,7 +1,6 @@
 // rlp-import's option table. `startup` re-exports it under the `rlp-` prefix (prefixOptions), so
 // this table is the single source of truth for both commands.
 import type { OptionDef, ConfigOf } from '../core/options.js';
-import { UsageError } from '../core/errors.js';
 
 export const rlpImportOptions = [
   { name: 'base-url', type: 'url', schemes: ['http', 'https', 's3'], required: true, help: 'where the export lives: http(s)://host/path or s3://bucket/prefix' },
@@ -36,15 +35,14 @@ export const rlpImportOptions = [
 export type RlpImportConfig = ConfigOf<typeof rlpImportOptions>;
 
 /**
- * Data imported into the chain must be pinned: without --sha256 or --checksums-url, anyone who can
- * change the export host (or a mutable branch behind it) chooses the blocks. Refused unless the
- * operator says --allow-unverified; --download-only imports nothing, so it is not refused.
+ * Data imported into the chain should be pinned: without --sha256 or --checksums-url, anyone who can
+ * change the export host (or a mutable branch behind it) chooses the blocks. The overlays in deploy/
+ * always pin (a test holds them to it); on the command line an unpinned import still runs (scripts and
+ * pods written before the flag existed keep working) but says so in one warning line, unless the
+ * operator acknowledged it with --allow-unverified. --download-only imports nothing: no warning.
  * `prefix` is how the flags are spelled for this command (startup: "rlp-").
  */
-export function requireVerification(config: RlpImportConfig, prefix = ''): void {
-  if (config.downloadOnly || config.allowUnverified || config.sha256 !== undefined || config.checksumsUrl !== undefined) return;
-  throw new UsageError(
-    `refusing to import ${config.file} unverified: set --${prefix}sha256 or --${prefix}checksums-url, or accept unverified data with --${prefix}allow-unverified`,
-    'E_UNVERIFIED_SOURCE',
-  );
+export function unverifiedWarning(config: RlpImportConfig, prefix = ''): string | undefined {
+  if (config.downloadOnly || config.allowUnverified || config.sha256 !== undefined || config.checksumsUrl !== undefined) return undefined;
+  return `importing ${config.file} unverified (only its RLP structure is checked): set --${prefix}sha256 or --${prefix}checksums-url to pin it, or --${prefix}allow-unverified to accept it without this warning`;
 }

@@ -5,7 +5,7 @@
 import { defineCommand } from '../core/command.js';
 import { UsageError } from '../core/errors.js';
 import { unprefixConfig } from '../core/options.js';
-import { rlpImportOptions, requireVerification } from '../rlp-import/options.js';
+import { rlpImportOptions } from '../rlp-import/options.js';
 import type { RlpImportConfig } from '../rlp-import/options.js';
 import { join } from 'node:path';
 import { parseAliases } from './alias-spec.js';
@@ -82,7 +82,6 @@ export const startupCommand = defineCommand({
     }
     if (config.rlpBaseUrl) {
       if (!config.rlpFile) throw new UsageError('--rlp-base-url needs --rlp-file (or LUXOPS_RLP_FILE)', 'E_MISSING_FLAG');
-      requireVerification(rlpConfigOf(config)!, 'rlp-');
     }
   },
   describe({ config: c }) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
-import { NETWORKS, renderOverlay, renderWith, podContainers, containerEnv, containerArgv } from './render.js';
+import { NETWORKS, render, renderOverlay, renderWith, podContainers, containerEnv, containerArgv } from './render.js';
 import type { Network, Obj } from './render.js';
 
 /** Where the images put luxops, mapped to the build output. */
@@ -40,7 +40,22 @@ const cases = [
   ...luxopsRuns('devnet+restore-snapshot', renderWith('devnet', ['deploy/components/restore-snapshot'], {
     'luxops-snapshot': { LUXOPS_URL: 'https://snapshots.example/lux-devnet-data.tar.gz', LUXOPS_DATA_DIR: '/data' },
   })).filter((r) => r.label.endsWith('/restore-snapshot')),
+  ...luxopsRuns('testnet+public-ip-loadbalancer', renderWith('testnet', ['deploy/components/public-ip-loadbalancer'], {})).filter((r) => r.label.endsWith('/luxd')),
+  ...luxopsRuns('examples/static-public-ips', render(join(ROOT, 'deploy/overlays/examples/static-public-ips'))).filter((r) => r.label.endsWith('/luxd')),
 ];
+
+test('every mainnet pod, luxd-0 .. luxd-4: its own table entry is the one left out of luxd\'s bootstrap peers', async () => {
+  const run = cases.find((c) => c.label === 'mainnet luxd/luxd')!;
+  const table = run.env.LUXOPS_BOOTSTRAP_NODES!.split(',');
+  for (let i = 0; i < 5; i++) {
+    const r = await runBin(BINARIES.sea, withCheck(run.argv.slice(1)), { env: { ...run.env, HOSTNAME: `luxd-${i}` }, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const b = (JSON.parse(r.stdout) as { bootstrap: { ips: string; ids: string } }).bootstrap;
+    const others = table.filter((_e, j) => j !== i);
+    assert.equal(b.ids, others.map((e) => e.split('@')[0]).join(','));
+    assert.equal(b.ips, [0, 1, 2, 3, 4].filter((j) => j !== i).map((j) => `luxd-${j}.luxd-headless.lux-mainnet.svc.cluster.local:9631`).join(','));
+  }
+});
 
 test('the renders contain the expected luxops containers', () => {
   const names = cases.map((c) => c.label).sort();
@@ -66,6 +81,13 @@ for (const { label, argv, env } of cases) {
     if (argv[1] === 'startup') {
       assert.deepEqual(shown.config.statusListen, { host: '0.0.0.0', port: 9639 });
       assert.equal((shown.config.alias as string[]).length, 4, 'aliases from LUXOPS_ALIAS');
+      // luxd-3 bootstraps from the four others; its public IP per the overlay/component
+      const net = shown as unknown as { bootstrap: { ownOrdinal: number; ips: string; ids: string }; publicIpFrom: string[] };
+      assert.equal(net.bootstrap.ownOrdinal, 3);
+      assert.equal(net.bootstrap.ips.split(',').length, 4);
+      assert.ok(!net.bootstrap.ips.includes('luxd-3.'), net.bootstrap.ips);
+      const expected = label.includes('public-ip-loadbalancer') ? ['service:luxd-3', 'pod'] : label.includes('static-public-ips') ? ['static[3]'] : ['pod'];
+      assert.deepEqual(net.publicIpFrom, expected);
     }
   });
 }

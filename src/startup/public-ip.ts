@@ -40,6 +40,8 @@ export interface PublicIp {
   readonly ms: number;
 }
 
+const REQUEST_TIMEOUT_MS = 5000;
+
 /** A source gave up; `why` goes into the final error when nothing else works. */
 class SourceFailed extends Error {}
 
@@ -85,7 +87,8 @@ async function fromService(name: string, o: PublicIpOptions): Promise<{ ip: stri
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
     o.signal?.throwIfAborted();
     try {
-      const r = await getService(cfg, namespace, name, { timeoutMs: Math.max(1000, Math.min(10_000, o.intervalMs * 2)), signal: o.signal });
+      // 5 s per request, the chart's `curl -m 5`: 30 attempts stay within the pod's 300 s startupProbe
+      const r = await getService(cfg, namespace, name, { timeoutMs: REQUEST_TIMEOUT_MS, signal: o.signal });
       if (r.status === 403) throw new SourceFailed(`${what}: 403 Forbidden (${statusMessage(r.body) ?? 'no message'}); the pod's service account needs a Role allowing get on services/${name} and a RoleBinding to it`);
       if (r.status === 404) throw new SourceFailed(`${what}: 404 Not Found (${statusMessage(r.body) ?? 'no message'}); create the per-pod LoadBalancer Service or drop service: from --public-ip-from`);
       if (r.status !== 200) reason = `HTTP ${r.status}${r.status === 401 ? ' (token rejected; it is read again next attempt)' : ''}`;

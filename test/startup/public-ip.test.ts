@@ -150,6 +150,30 @@ test('service: an API server whose certificate the mounted CA did not sign is ne
   assert.match(String(logsMatching(run.deps, 'public IP: service lux-mainnet/luxd-3:')[0]?.reason), /SIGNATURE|CERT|certificate|verify/i);
 });
 
+test('service: a lying API server (connection dropped mid-answer, a 2 MiB answer, a non-Service 200) is retried, then the next source', { timeout: 30_000 }, async () => {
+  const https = process.getBuiltinModule('node:https');
+  let n = 0;
+  const srv = https.createServer({ cert: readCa(ca.certPath), key: readCa(ca.keyPath) }, (req, res) => {
+    n++;
+    if (n === 1) req.socket.destroy();
+    else if (n === 2) res.end(JSON.stringify({ kind: 'Service', pad: 'x'.repeat(2 * 1024 * 1024) }));
+    else res.end(JSON.stringify({ kind: 'Status', status: { loadBalancer: { ingress: [{ ip: '6.6.6.6' }] } } }));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  after(() => new Promise<void>((r) => srv.close(() => r())));
+  const port = (srv.address() as { port: number }).port;
+  const { run, publicIps } = await runToLuxd(
+    ['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', serviceAccount('t'), '--public-ip-attempts', '3', '--public-ip-interval', '20ms'],
+    { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), HOSTNAME: 'luxd-3', POD_IP: '10.1.2.3' },
+  );
+  assert.deepEqual(publicIps, ['10.1.2.3']);
+  const reasons = logsMatching(run.deps, 'public IP: service lux-mainnet/luxd-3:').map((l) => String(l.reason));
+  assert.equal(reasons.length, 2);
+  assert.match(reasons[0]!, /ECONNRESET|socket hang up/);
+  assert.match(reasons[1]!, /answer larger than 1048576 bytes/);
+  assert.match(String(logsMatching(run.deps, 'gave no address')[0]?.reason), /the answer is not a Service document after 3 attempt\(s\)/);
+});
+
 test('service: no token mounted, or not in a cluster: the source is skipped at once with the reason', { timeout: 30_000 }, async () => {
   const f = await api({ services: { 'luxd-3': { ip: '203.0.113.7' } }, tokens: ['t'] });
   const a = await runToLuxd(['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', serviceAccount(undefined)], kubeEnv(f, { POD_IP: '10.1.2.3' }));

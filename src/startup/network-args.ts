@@ -81,7 +81,7 @@ export async function applyNetworkPlan(luxdArgs: readonly string[], o: ApplyNetw
     const set = setLuxdFlag(args, 'public-ip', r.ip);
     args = set.args;
     const replaced = set.replaced.length > 0 ? ` (replaced ${set.replaced.map((v) => `--public-ip=${v}`).join(' ')} in luxd's command line)` : '';
-    o.log.info({ publicIp: r.ip, source: r.source, resolveMs: r.ms, replaced: set.replaced }, `luxd --public-ip=${r.ip} from ${r.source}${replaced}`);
+    o.log.info({ publicIp: r.ip, source: r.source, attempt: r.attempt, resolveMs: r.ms, replaced: set.replaced }, `luxd --public-ip=${r.ip} from ${r.source}${replaced}`);
   }
   return args;
 }

@@ -38,6 +38,8 @@ export interface PublicIp {
   readonly source: string;
   /** how long resolving took, all sources included */
   readonly ms: number;
+  /** the read of the Service that gave it (service source) */
+  readonly attempt?: number;
 }
 
 const REQUEST_TIMEOUT_MS = 5000;

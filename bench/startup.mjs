@@ -205,15 +205,16 @@ for (let i = 0; i < Math.max(10, runs); i++) {
 const base = median(direct);
 console.log(`runs: ${runs} start-ups per variant (healthy after 1.2-2.2 s, the same spread for every variant), ${Math.max(10, runs)} spawn probes; --health-interval ${INTERVAL_MS} ms, ${ALIASES.length} aliases`);
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-console.log(`${'variant'.padEnd(22)} ${'healthy->last alias mean / max'.padEnd(32)} ${'max/interval'.padEnd(13)} ${'1st->3rd alias'.padEnd(15)} ${'peak RSS max'.padEnd(13)} added spawn latency (median)`);
+console.log(`${'variant'.padEnd(22)} ${'healthy->last alias mean / max'.padEnd(32)} ${'max/interval'.padEnd(13)} ${'1st->3rd alias'.padEnd(15)} ${'peak RSS med / max'.padEnd(19)} added spawn latency (median)`);
 for (const k of kinds) {
   const r = res[k];
   const lat = `${mean(r.lat).toFixed(0)} / ${Math.max(...r.lat).toFixed(0)} ms`;
   const ratio = `${(Math.max(...r.lat) / INTERVAL_MS).toFixed(2)}x`;
   const apply = `${median(r.apply).toFixed(0)} ms`;
-  const rss = `${Math.max(...r.rss).toFixed(1)} MB${k === 'shell' ? '*' : ''}`;
-  console.log(`${k.padEnd(22)} ${lat.padEnd(32)} ${ratio.padEnd(13)} ${apply.padEnd(15)} ${rss.padEnd(13)} ${(median(r.spawn) - base).toFixed(1)} ms`);
+  const rss = `${median(r.rss).toFixed(1)} / ${Math.max(...r.rss).toFixed(1)} MB${k === 'shell' ? '*' : ''}`;
+  console.log(`${k.padEnd(22)} ${lat.padEnd(32)} ${ratio.padEnd(13)} ${apply.padEnd(15)} ${rss.padEnd(19)} ${(median(r.spawn) - base).toFixed(1)} ms`);
 }
+for (const k of kinds.filter((x) => x.includes('SEA'))) console.log(`${k} peak RSS samples (MB): ${res[k].rss.map((x) => x.toFixed(1)).join(' ')}`);
 if (resolveMs.length > 0) {
   const spawnIp = median(res['SEA + public IP'].spawn) - base;
   const wait = median(resolveMs);

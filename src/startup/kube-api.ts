@@ -5,7 +5,7 @@
 // account tokens are rotated by kubelet (hourly by default) and a cached one expires under a long wait.
 // A small client on node:https instead of @kubernetes/client-node: measured in bench/RESULTS.md
 // (section startup, public IP), that library would more than double the supervisor's start-up cost.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpNetworkError } from '../core/http-errors.js';
 import { LuxopsError } from '../core/errors.js';
@@ -39,10 +39,10 @@ export interface KubeAnswer {
   readonly url: string;
 }
 
-/** Read a mounted file; LuxopsError E_KUBE_FILE naming it (never its content) when it cannot be read. */
+/** Read a mounted file (a few KB, sync: no fs/promises before luxd starts); E_KUBE_FILE naming it, never its content. */
 export async function readMounted(path: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new LuxopsError('E_KUBE_FILE', `cannot read the service account ${what} ${path}: ${code ?? (e as Error).message}`, { cause: e, details: { errno: code } });

@@ -11,9 +11,7 @@
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { LuxopsError, errorMessage } from '../core/errors.js';
-import { pause } from '../core/luxd-health.js';
 import { formatDuration } from '../core/units.js';
-import { firstIngress, getService, inClusterConfig, readMounted, statusMessage, SERVICE_ACCOUNT_DIR } from './kube-api.js';
 import type { ResolvedSource } from './public-ip-spec.js';
 import { sourceLabel } from './public-ip-spec.js';
 
@@ -47,6 +45,22 @@ const REQUEST_TIMEOUT_MS = 5000;
 /** A source gave up; `why` goes into the final error when nothing else works. */
 class SourceFailed extends Error {}
 
+/** Sleep `ms`, rejecting with the signal's reason on abort (no timers module, no HTTP client loaded). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 async function defaultLookup(host: string): Promise<string[]> {
   const dns = process.getBuiltinModule('node:dns');
   const all = await dns.promises.lookup(host, { all: true });
@@ -58,7 +72,7 @@ function pickAddress(addrs: readonly string[]): string | undefined {
   return addrs.find((a) => isIP(a) === 4) ?? addrs.find((a) => isIP(a) === 6);
 }
 
-async function namespaceOf(o: PublicIpOptions, saDir: string): Promise<string> {
+async function namespaceOf(o: PublicIpOptions, saDir: string, readMounted: (p: string, what: string) => Promise<Buffer>): Promise<string> {
   if (o.namespace) return o.namespace;
   try {
     const ns = (await readMounted(`${saDir}/namespace`, 'namespace')).toString('utf8').trim();
@@ -72,10 +86,13 @@ async function namespaceOf(o: PublicIpOptions, saDir: string): Promise<string> {
 
 /** The service source: poll the Service until it has an ingress address. */
 async function fromService(name: string, o: PublicIpOptions): Promise<{ ip: string; attempt: number }> {
+  // loaded here: static and pod sources (every pod without the LoadBalancer component) never load
+  // the API client, node:http (its errors) or TLS before luxd starts
+  const { firstIngress, getService, inClusterConfig, readMounted, statusMessage, SERVICE_ACCOUNT_DIR } = await import('./kube-api.js');
   const saDir = o.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
   const cfg = inClusterConfig(o.env, saDir);
   if ('missing' in cfg) throw new SourceFailed(cfg.missing);
-  const namespace = await namespaceOf(o, saDir);
+  const namespace = await namespaceOf(o, saDir, readMounted);
   const what = `service ${namespace}/${name}`;
   // the chart skipped the API without a token; so do we, but say where it was looked for
   try {
@@ -128,7 +145,7 @@ async function fromService(name: string, o: PublicIpOptions): Promise<{ ip: stri
     }
     if (attempt < o.attempts) {
       o.log.info({ service: name, namespace, attempt, attempts: o.attempts, reason }, `public IP: ${what}: ${reason}; attempt ${attempt}/${o.attempts}, retrying in ${formatDuration(o.intervalMs)}`);
-      await pause(o.intervalMs, o.signal);
+      await sleep(o.intervalMs, o.signal);
     }
   }
   throw new SourceFailed(`${what}: ${reason} after ${o.attempts} attempt(s)`);

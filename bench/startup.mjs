@@ -147,7 +147,7 @@ async function aliasRun(kind, n) {
   const rec = await until(() => {
     const r = readJson(record);
     return r && r.calls.filter((c) => c.method === 'admin.aliasChain').length === ALIASES.length ? r : undefined;
-  }, 15_000, `${kind} aliases`);
+  }, 30_000, `${kind} aliases`);
   await sleep(300);
   const rssMb = vmHwmMb(child.pid);
   const calls = rec.calls.filter((c) => c.method === 'admin.aliasChain');

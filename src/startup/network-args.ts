@@ -56,16 +56,7 @@ export interface ApplyNetworkOptions {
 /** luxd's args with the planned flags set; waits for the public IP when a service source needs it. */
 export async function applyNetworkPlan(luxdArgs: readonly string[], o: ApplyNetworkOptions): Promise<string[]> {
   let args = [...luxdArgs];
-  const b = o.plan.bootstrap;
-  if (b) {
-    const ips = setLuxdFlag(args, 'bootstrap-ips', b.ips);
-    const ids = setLuxdFlag(ips.args, 'bootstrap-ids', b.ids);
-    args = ids.args;
-    o.log.info(
-      { ownOrdinal: b.own, self: b.self ? `${b.self.id}@${b.self.endpoint}` : null, peers: b.peers.length, bootstrapIps: b.ips, bootstrapIds: b.ids, replaced: { ips: ips.replaced, ids: ids.replaced } },
-      `luxd bootstrap peers: ${b.peers.length} of ${b.peers.length + (b.self ? 1 : 0)} (${b.self ? `own entry ${b.own} left out` : `ordinal ${b.own} is not in the table`})`,
-    );
-  }
+  // the public IP first: it may wait, and the bootstrap line then logs next to the spawn
   if (o.plan.publicIp) {
     const { resolvePublicIp } = await import('./public-ip.js');
     const r = await resolvePublicIp({
@@ -82,6 +73,21 @@ export async function applyNetworkPlan(luxdArgs: readonly string[], o: ApplyNetw
     args = set.args;
     const replaced = set.replaced.length > 0 ? ` (replaced ${set.replaced.map((v) => `--public-ip=${v}`).join(' ')} in luxd's command line)` : '';
     o.log.info({ publicIp: r.ip, source: r.source, attempt: r.attempt, resolveMs: r.ms, replaced: set.replaced }, `luxd --public-ip=${r.ip} from ${r.source}${replaced}`);
+  }
+  const b = o.plan.bootstrap;
+  if (b) {
+    // Few fields on purpose: this line is logged before luxd starts, after the TLS handshake of a
+    // service: source, and with 8 fields (a `replaced` object or two arrays) the single executable's
+    // peak RSS measured 6 MB higher (63 vs 57 MB; bench/RESULTS.md, section startup). What was
+    // replaced goes into the message, as on the --public-ip line.
+    const ips = setLuxdFlag(args, 'bootstrap-ips', b.ips);
+    const ids = setLuxdFlag(ips.args, 'bootstrap-ids', b.ids);
+    args = ids.args;
+    const was = [...ips.replaced.map((v) => `--bootstrap-ips=${v}`), ...ids.replaced.map((v) => `--bootstrap-ids=${v}`)];
+    o.log.info(
+      { ownOrdinal: b.own, peers: b.peers.length, bootstrapIps: b.ips, bootstrapIds: b.ids },
+      `luxd bootstrap peers: ${b.peers.length} of ${b.peers.length + (b.self ? 1 : 0)} (${b.self ? `own entry ${b.own} ${b.self.id}@${b.self.endpoint} left out` : `ordinal ${b.own} is not in the table`})${was.length > 0 ? ` (replaced ${was.join(' ')} in luxd's command line)` : ''}`,
+    );
   }
   return args;
 }

@@ -136,9 +136,13 @@ export const startupCommand = defineCommand({
     // The network flags come first: a pod without its public IP stops here with nothing changed.
     let command = rest;
     const network = planNetwork(config, rest.slice(1), env);
+    const networkLines: Array<() => void> = [];
+    const flushNetworkLines = () => {
+      for (const line of networkLines.splice(0)) line();
+    };
     if (network.publicIp || network.bootstrap) {
       const stopped = await withStopSignals(deps.signals, async (signal) => {
-        command = [rest[0]!, ...(await applyNetworkPlan(rest.slice(1), { plan: network, config, env, log, signal }))];
+        command = [rest[0]!, ...(await applyNetworkPlan(rest.slice(1), { plan: network, config, env, log, signal, defer: (line) => networkLines.push(line) }))];
       });
       if (stopped) {
         log.warn({ signal: stopped }, `received ${stopped} before luxd was started; exiting`);
@@ -163,6 +167,7 @@ export const startupCommand = defineCommand({
     // what follows luxd's start (the spawn, or at once with --attach); a taken status port then
     // stops luxd and exits 1
     const afterStart = async () => {
+      flushNetworkLines();
       if (deps.pid === 1) log.warn({ pid: 1 }, 'running as PID 1: re-parented grandchildren are not reaped; set shareProcessNamespace: true on the pod (or run under tini)');
       if (!rlp) baselineTiersOnly();
       if (config.statusListen) await (server = startStatusServer(config.statusListen, state, log));
@@ -174,6 +179,7 @@ export const startupCommand = defineCommand({
       }
       return await supervise({ command, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned: afterStart });
     } finally {
+      flushNetworkLines(); // when luxd could not be started
       state.phase = 'exited';
       // a luxd that exits at once can beat the bind: wait for it, then close what was opened
       await (await server?.catch(() => undefined))?.close();

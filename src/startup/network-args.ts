@@ -51,11 +51,18 @@ export interface ApplyNetworkOptions {
   readonly env: Env;
   readonly log: Logger;
   readonly signal: AbortSignal;
+  /**
+   * Where the result lines go: the supervisor logs them right after the spawn, because the first
+   * line sets up the logger (pino, the stderr stream), and luxd should not wait for that when no
+   * source needed the network (the service: source logs its waits as they happen).
+   */
+  readonly defer?: (line: () => void) => void;
 }
 
 /** luxd's args with the planned flags set; waits for the public IP when a service source needs it. */
 export async function applyNetworkPlan(luxdArgs: readonly string[], o: ApplyNetworkOptions): Promise<string[]> {
   let args = [...luxdArgs];
+  const later = o.defer ?? ((line: () => void) => line());
   // the public IP first: it may wait, and the bootstrap line then logs next to the spawn
   if (o.plan.publicIp) {
     const { resolvePublicIp } = await import('./public-ip.js');
@@ -72,7 +79,7 @@ export async function applyNetworkPlan(luxdArgs: readonly string[], o: ApplyNetw
     const set = setLuxdFlag(args, 'public-ip', r.ip);
     args = set.args;
     const replaced = set.replaced.length > 0 ? ` (replaced ${set.replaced.map((v) => `--public-ip=${v}`).join(' ')} in luxd's command line)` : '';
-    o.log.info({ publicIp: r.ip, source: r.source, attempt: r.attempt, resolveMs: r.ms, replaced: set.replaced }, `luxd --public-ip=${r.ip} from ${r.source}${replaced}`);
+    later(() => o.log.info({ publicIp: r.ip, source: r.source, attempt: r.attempt, resolveMs: r.ms, replaced: set.replaced }, `luxd --public-ip=${r.ip} from ${r.source}${replaced}`));
   }
   const b = o.plan.bootstrap;
   if (b) {
@@ -84,9 +91,11 @@ export async function applyNetworkPlan(luxdArgs: readonly string[], o: ApplyNetw
     const ids = setLuxdFlag(ips.args, 'bootstrap-ids', b.ids);
     args = ids.args;
     const was = [...ips.replaced.map((v) => `--bootstrap-ips=${v}`), ...ids.replaced.map((v) => `--bootstrap-ids=${v}`)];
-    o.log.info(
-      { ownOrdinal: b.own, peers: b.peers.length, bootstrapIps: b.ips, bootstrapIds: b.ids },
-      `luxd bootstrap peers: ${b.peers.length} of ${b.peers.length + (b.self ? 1 : 0)} (${b.self ? `own entry ${b.own} ${b.self.id}@${b.self.endpoint} left out` : `ordinal ${b.own} is not in the table`})${was.length > 0 ? ` (replaced ${was.join(' ')} in luxd's command line)` : ''}`,
+    later(() =>
+      o.log.info(
+        { ownOrdinal: b.own, peers: b.peers.length, bootstrapIps: b.ips, bootstrapIds: b.ids },
+        `luxd bootstrap peers: ${b.peers.length} of ${b.peers.length + (b.self ? 1 : 0)} (${b.self ? `own entry ${b.own} ${b.self.id}@${b.self.endpoint} left out` : `ordinal ${b.own} is not in the table`})${was.length > 0 ? ` (replaced ${was.join(' ')} in luxd's command line)` : ''}`,
+      ),
     );
   }
   return args;

@@ -9,12 +9,21 @@
 //   - added latency before luxd is spawned: a probe child records performance.timeOrigin (its exec
 //     time); minus the same probe spawned directly by this script; target <= 100 ms
 // Supervisors run with the chart's flags (CHART_FLAGS: status server on, as in deploy/base).
+// The `+ public IP` variant is the single executable with what the per-pod LoadBalancer component
+// adds (deploy/components/public-ip-loadbalancer): `--public-ip-from service:luxd-{ordinal},pod` against
+// test/fixtures/fake-kube-api.mjs (TLS, the LB has its address at the first read) and a 5-node
+// `--bootstrap-nodes` table. Its resolution happens before the spawn; the supervisor logs how long it
+// took (resolveMs), and the table shows the added spawn latency with and without that time.
+// `+ pod IP, peers` is what the overlays run without that component (LUXOPS_PUBLIC_IP_FROM=pod and the
+// bootstrap table): no API call, no wait.
 // Usage: node bench/startup.mjs [runs=5]   (needs `node build.mjs` first; loopback only)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeKubeCa, startFakeKubeApi } from '../test/fixtures/fake-kube-api.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const FAKE = join(root, 'test/fixtures/fake-luxd.mjs');
@@ -26,11 +35,44 @@ const ALIASES = ['zoo', 'lux', 'hanzo'];
 const work = mkdtempSync(join(tmpdir(), 'bench-startup-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
+// the pod's service account and the API server the public-IP variant reads its LoadBalancer from
+const saDir = join(work, 'serviceaccount');
+mkdirSync(join(work, 'ca'), { recursive: true });
+mkdirSync(saDir);
+const kubeCa = makeKubeCa(join(work, 'ca'));
+writeFileSync(join(saDir, 'token'), 'bench-token');
+writeFileSync(join(saDir, 'ca.crt'), readFileSync(kubeCa.caPath));
+writeFileSync(join(saDir, 'namespace'), 'lux-mainnet');
+const kubeApi = await startFakeKubeApi({ certPath: kubeCa.certPath, keyPath: kubeCa.keyPath, namespace: 'lux-mainnet', services: { 'luxd-3': { ip: '203.0.113.7' } }, tokens: ['bench-token'] });
+const NODE_IDS = ['NodeID-8mCxB5QtMDX1S84zaXF7i8vGcP4FJxACH', 'NodeID-Pss5uJBPNECYvPZVuas9sE8ZwSpwP43Tr', 'NodeID-F1snfkawAgudnrp4wZWRK6syZwokPRfb2', 'NodeID-H7KVD16b5b8uzWy9uUdrjzsBLEbbTaUKc', 'NodeID-aVsqjzUqNNTNDxbRwkCUrwnVgEe5x8Qc'];
+const PEERS = ['--bootstrap-nodes', NODE_IDS.map((id) => `${id}@luxd-{ordinal}.luxd-headless.lux-mainnet.svc.cluster.local:9631`).join(',')];
+// what an overlay runs without the component: LUXOPS_PUBLIC_IP_FROM=pod + LUXOPS_BOOTSTRAP_NODES
+const POD_FLAGS = ['--public-ip-from', 'pod', ...PEERS];
+const NETWORK_FLAGS = ['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', saDir, ...PEERS];
+const NETWORK_ENV = { HOSTNAME: 'luxd-3', POD_IP: '10.1.2.3', KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(kubeApi.port) };
+
+
+const hasSea = existsSync(join(root, 'dist/luxops'));
 const SUPERVISORS = {
   'luxops.cjs startup': [process.execPath, [join(root, 'dist/luxops.cjs'), 'startup']],
   'bin/startup.cjs': [process.execPath, [join(root, 'dist/bin/startup.cjs')]],
-  ...(existsSync(join(root, 'dist/luxops')) ? { 'luxops startup (SEA)': [join(root, 'dist/luxops'), ['startup']] } : {}),
+  ...(hasSea ? { 'luxops startup (SEA)': [join(root, 'dist/luxops'), ['startup']] } : {}),
+  ...(hasSea ? { 'SEA + pod IP, peers': [join(root, 'dist/luxops'), ['startup', ...POD_FLAGS], NETWORK_ENV] } : {}),
+  ...(hasSea ? { 'SEA + public IP': [join(root, 'dist/luxops'), ['startup', ...NETWORK_FLAGS], NETWORK_ENV] } : {}),
 };
+/** resolveMs of the supervisor's `luxd --public-ip=` line, from its stderr. */
+function resolveMsOf(stderr) {
+  for (const line of stderr.split('\n')) {
+    if (!line.includes('"resolveMs"')) continue;
+    try {
+      return JSON.parse(line).resolveMs;
+    } catch {
+      /* not a log line */
+    }
+  }
+  return NaN;
+}
+const resolveMs = [];
 
 const SHELL = `
 "$@" &
@@ -104,15 +146,15 @@ async function aliasRun(kind, n) {
   if (kind === 'shell') {
     child = spawn('bash', ['-c', SHELL, 'startup.sh', ...fake], { stdio: 'ignore', env: { ...process.env, API: api } });
   } else {
-    const [cmd, pre] = SUPERVISORS[kind];
+    const [cmd, pre, extraEnv] = SUPERVISORS[kind];
     statusPort = await freePort();
     const args = [...pre, '--status-listen', `127.0.0.1:${statusPort}`, ...CHART_FLAGS, '--api-url', api, '--health-interval', `${INTERVAL_MS}ms`, ...ALIASES.flatMap((a) => ['--alias', `${a}=C`]), '--', ...fake];
-    child = spawn(cmd, args, { stdio: 'ignore' });
+    child = spawn(cmd, args, { stdio: 'ignore', env: { ...process.env, ...extraEnv } });
   }
   const rec = await until(() => {
     const r = readJson(record);
     return r && r.calls.filter((c) => c.method === 'admin.aliasChain').length === ALIASES.length ? r : undefined;
-  }, 15_000, `${kind} aliases`);
+  }, 30_000, `${kind} aliases`);
   await sleep(300);
   // Prometheus scrapes /metrics (the PodMonitor: every 30 s): a few scrapes are part of the footprint
   if (statusPort) for (let i = 0; i < 3; i++) await scrape(`http://127.0.0.1:${statusPort}/metrics`);
@@ -129,22 +171,31 @@ async function aliasRun(kind, n) {
   return { latencyMs, rssMb, applyMs };
 }
 
+const PROBE = join(work, 'probe.cjs');
+writeFileSync(PROBE, "require('fs').writeFileSync(process.argv[2], String(performance.timeOrigin))\n");
+
 /** Exec time of a probe child spawned by `kind`, relative to when we launched `kind`. */
 async function spawnRun(kind) {
   const out = join(work, `probe-${Math.random().toString(36).slice(2)}`);
-  const probe = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(out)}, String(performance.timeOrigin))`];
+  // a script, not `node -e`: the public-IP variant appends luxd flags, which must land in the script's argv
+  const probe = [process.execPath, PROBE, out];
   let cmd;
   let args;
   if (kind === 'direct') [cmd, args] = [probe[0], probe.slice(1)];
   else if (kind === 'shell') [cmd, args] = ['bash', ['-c', '"$@" & wait $!', 'startup.sh', ...probe]];
   else if (kind === 'node floor') [cmd, args] = [process.execPath, ['-e', NODE_FLOOR, ...probe]];
-  else {
-    const [c, pre] = SUPERVISORS[kind];
+  let env = process.env;
+  if (!['direct', 'shell', 'node floor'].includes(kind)) {
+    const [c, pre, extraEnv] = SUPERVISORS[kind];
     [cmd, args] = [c, [...pre, '--status-listen', '127.0.0.1:0', ...CHART_FLAGS, '--api-url', 'http://127.0.0.1:9', '--', ...probe]];
+    env = { ...process.env, ...extraEnv };
   }
   const t0 = performance.timeOrigin + performance.now();
-  const child = spawn(cmd, args, { stdio: 'ignore' });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
   await exited(child);
+  if (kind === 'SEA + public IP') resolveMs.push(resolveMsOf(stderr));
   return Number(readFileSync(out, 'utf8')) - t0;
 }
 
@@ -169,16 +220,23 @@ for (let i = 0; i < Math.max(10, runs); i++) {
 const base = median(direct);
 console.log(`runs: ${runs} start-ups per variant (healthy after 1.2-2.2 s, the same spread for every variant), ${Math.max(10, runs)} spawn probes; --health-interval ${INTERVAL_MS} ms, ${ALIASES.length} aliases`);
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-console.log(`${'variant'.padEnd(22)} ${'healthy->last alias mean / max'.padEnd(32)} ${'max/interval'.padEnd(13)} ${'1st->3rd alias'.padEnd(15)} ${'peak RSS max'.padEnd(13)} added spawn latency (median)`);
+console.log(`${'variant'.padEnd(22)} ${'healthy->last alias mean / max'.padEnd(32)} ${'max/interval'.padEnd(13)} ${'1st->3rd alias'.padEnd(15)} ${'peak RSS med / max'.padEnd(19)} added spawn latency (median)`);
 for (const k of kinds) {
   const r = res[k];
   const lat = `${mean(r.lat).toFixed(0)} / ${Math.max(...r.lat).toFixed(0)} ms`;
   const ratio = `${(Math.max(...r.lat) / INTERVAL_MS).toFixed(2)}x`;
   const apply = `${median(r.apply).toFixed(0)} ms`;
-  const rss = `${Math.max(...r.rss).toFixed(1)} MB${k === 'shell' ? '*' : ''}`;
-  console.log(`${k.padEnd(22)} ${lat.padEnd(32)} ${ratio.padEnd(13)} ${apply.padEnd(15)} ${rss.padEnd(13)} ${(median(r.spawn) - base).toFixed(1)} ms`);
+  const rss = `${median(r.rss).toFixed(1)} / ${Math.max(...r.rss).toFixed(1)} MB${k === 'shell' ? '*' : ''}`;
+  console.log(`${k.padEnd(22)} ${lat.padEnd(32)} ${ratio.padEnd(13)} ${apply.padEnd(15)} ${rss.padEnd(19)} ${(median(r.spawn) - base).toFixed(1)} ms`);
+}
+for (const k of kinds.filter((x) => x.includes('SEA'))) console.log(`${k} peak RSS samples (MB): ${res[k].rss.map((x) => x.toFixed(1)).join(' ')}`);
+if (resolveMs.length > 0) {
+  const spawnIp = median(res['SEA + public IP'].spawn) - base;
+  const wait = median(resolveMs);
+  console.log(`SEA + public IP: public IP resolved in ${wait.toFixed(1)} ms median (one TLS GET to the fake API server, LB ready at once; min ${Math.min(...resolveMs).toFixed(1)}, max ${Math.max(...resolveMs).toFixed(1)}); added spawn latency without that wait ${(spawnIp - wait).toFixed(1)} ms`);
 }
 const shellLat = mean(res.shell.lat);
 for (const k of Object.keys(SUPERVISORS)) console.log(`${k}: healthy->last alias mean ${(mean(res[k].lat) / shellLat).toFixed(2)}x the shell script's`);
 console.log(`floor for any Node supervisor (node -e: spawn the child, nothing else): added spawn latency median ${(median(floor) - base).toFixed(1)} ms`);
 console.log(`(direct spawn of the probe: median ${base.toFixed(1)} ms; * bash's own RSS, curl processes come and go)`);
+await kubeApi.close();

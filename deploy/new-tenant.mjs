@@ -53,8 +53,8 @@ export function tenantOverlay(o) {
     '  - name: luxd-network',
     '    behavior: merge',
     '    literals:',
-    `      - LUXD_BOOTSTRAP_IPS=${pods.map((p) => `${p}.${ns}.svc.cluster.local:${staking}`).join(',')}`,
-    `      - LUXD_BOOTSTRAP_IDS=${o.nodeIds.join(',')}`,
+    // entry i is pod i (`startup --bootstrap-nodes`); each pod hands luxd all but its own
+    `      - LUXOPS_BOOTSTRAP_NODES=${o.nodeIds.map((id) => `${id}@luxd-{ordinal}.luxd-headless.${ns}.svc.cluster.local:${staking}`).join(',')}`,
     `      - LUXD_HTTP_ALLOWED_HOSTS=${hosts.join(',')}`,
     '  - name: luxops-keys',
     '    behavior: merge',

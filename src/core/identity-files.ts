@@ -2,10 +2,12 @@
 // what is on disk with what we fetched, then write every changed file via temp file + fsync + rename
 // in its own directory. All temp files are staged before the first rename, so a failure while
 // writing leaves the old files untouched and no temp file behind; secrets never touch another path.
+// A file already in place keeps its bytes but not a loose mode: it is put back to the declared one.
+import { constants, realpathSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { LuxopsError } from './errors.js';
+import { LuxopsError, UsageError } from './errors.js';
 import { ensureDir, fsyncDir, tempPathFor } from './files.js';
 
 /** One file to put in place. */
@@ -27,7 +29,11 @@ export interface WritePlan {
   readonly unchanged: IdentityFile[];
   /** identity files that exist and hold a different key */
   readonly conflicts: IdentityFile[];
+  /** unchanged files whose mode is not the declared one (a 0644 staker.key), with the mode found */
+  readonly modes: Array<{ f: IdentityFile; found: number }>;
 }
+
+const octal = (m: number) => `0${(m & 0o7777).toString(8).padStart(3, '0')}`;
 
 async function readExisting(f: IdentityFile): Promise<Buffer | undefined> {
   try {
@@ -41,18 +47,102 @@ async function readExisting(f: IdentityFile): Promise<Buffer | undefined> {
 
 /** Compare every target with the file on disk. */
 export async function planIdentityWrite(files: readonly IdentityFile[]): Promise<WritePlan> {
-  const plan: WritePlan = { write: [], unchanged: [], conflicts: [] };
+  const plan: WritePlan = { write: [], unchanged: [], conflicts: [], modes: [] };
   for (const f of files) {
     const existing = await readExisting(f);
     if (existing === undefined) plan.write.push(f);
-    else if (sameSafely(f, existing)) plan.unchanged.push(f);
-    else if (f.derived) plan.write.push(f);
+    else if (sameSafely(f, existing)) {
+      const found = await modeOf(f);
+      // a link is never chmod-ed (that would change its target, outside our paths): it is replaced
+      // by a regular file with the right mode, like any file we write
+      if (found === 'link') plan.write.push(f);
+      else {
+        plan.unchanged.push(f);
+        if (found !== f.mode) plan.modes.push({ f, found });
+      }
+    } else if (f.derived) plan.write.push(f);
     else {
       plan.conflicts.push(f);
       plan.write.push(f);
     }
   }
   return plan;
+}
+
+/** The permission bits of `f.path` itself, or 'link' when it is a symlink whose target's mode is not `f.mode`. */
+async function modeOf(f: IdentityFile): Promise<number | 'link'> {
+  let fh;
+  try {
+    fh = await open(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
+      // the target's mode decides: a link to a correct 0600 file needs nothing
+      const st = await open(f.path, 'r').then(async (h) => { try { return await h.stat(); } finally { await h.close(); } });
+      return (st.mode & 0o7777) === f.mode ? f.mode : 'link';
+    }
+    throw new LuxopsError('E_READ_EXISTING', `cannot read existing ${f.label} ${f.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  try {
+    return (await fh.stat()).mode & 0o7777;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Put the declared mode on files already in place. chmod goes through a descriptor opened with
+ * O_NOFOLLOW, so a link swapped in since planning fails (ELOOP) instead of changing its target.
+ */
+export async function fixModes(fixes: WritePlan['modes'], log: Logger): Promise<void> {
+  for (const { f, found } of fixes) {
+    try {
+      const fh = await open(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        await fh.chmod(f.mode);
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new LuxopsError('E_WRITE_FAILED', `cannot set mode ${octal(f.mode)} on ${f.label} ${f.path} (found ${octal(found)}): ${code ?? (e as Error).message}`, { cause: e });
+    }
+    log.warn({ code: 'W_MODE_FIXED', path: f.path, from: octal(found), to: octal(f.mode) }, `${f.label} ${f.path} was already in place with mode ${octal(found)}; set to ${octal(f.mode)}`);
+  }
+}
+
+/**
+ * The file a path names once the kernel resolves its directory: realpath of the directory (of its
+ * nearest existing ancestor, for directories still to be created) + the name. Two flags whose paths
+ * are equal here would write the same file, e.g. `b/staker.key` and `blink/staker.key` with blink -> b.
+ */
+export function canonicalPath(path: string): string {
+  const abs = resolve(path);
+  let dir = dirname(abs);
+  const rest: string[] = [basename(abs)];
+  for (;;) {
+    try {
+      return join(realpathSync(dir), ...rest);
+    } catch (e) {
+      const parent = dirname(dir);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dir) return abs;
+      rest.unshift(basename(dir));
+      dir = parent;
+    }
+  }
+}
+
+/** Refuse (exit 2) flags whose paths name the same file after resolving directory symlinks. */
+export function assertDistinctPaths(paths: ReadonlyArray<readonly [flag: string, path: string | undefined]>): void {
+  const seen = new Map<string, string>();
+  for (const [flag, path] of paths) {
+    if (!path) continue;
+    const real = canonicalPath(path);
+    const other = seen.get(real);
+    if (other !== undefined) {
+      throw new UsageError(`--${other} and --${flag} name the same file ${real}${real !== resolve(path) ? ` (${path} resolves there through a symlink)` : ''}; they must be different files`, 'E_BAD_OPTION');
+    }
+    seen.set(real, flag);
+  }
 }
 
 function sameSafely(f: IdentityFile, existing: Buffer): boolean {
@@ -121,6 +211,7 @@ export async function applyWritePlan(plan: WritePlan, o: ApplyOptions): Promise<
     }
     o.log.warn({ code: 'W_OVERWRITE', paths }, `replacing ${names} (--overwrite)`);
   }
+  await fixModes(plan.modes, o.log);
   if (plan.write.length === 0) return [];
   await (o.commit ?? commitIdentityFiles)(plan.write);
   return plan.write.map((f) => f.path);

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { lightHttpText } from './node-http.js';
 import { errorMessage } from './errors.js';
+import { formatDuration } from './units.js';
 
 /** The route prefixes luxd releases use. */
 export type ApiPrefix = '/ext' | '/v1';
@@ -112,6 +113,14 @@ export interface WaitHealthyOptions {
   /** called after every poll (metrics, readiness) */
   readonly onPoll?: (r: HealthResult, prefix: ApiPrefix | undefined) => void;
   readonly now?: () => number;
+  /** an info line (elapsed, timeout, luxd's reason) this often while unhealthy; default 30 s */
+  readonly progressEveryMs?: number;
+}
+
+/** Why a poll was not healthy, as one phrase: luxd's failing checks, or what the request got. */
+export function describeHealth(r: HealthResult): string {
+  if (r.failing.length > 0) return `failing checks: ${r.failing.join(', ')}`;
+  return r.error ?? (r.status !== undefined ? `HTTP ${r.status}` : 'no answer');
 }
 
 export interface WaitHealthyResult {
@@ -136,6 +145,9 @@ export async function waitHealthy(opts: WaitHealthyOptions): Promise<WaitHealthy
   let last: HealthResult = { healthy: false, failing: [], error: 'not polled' };
   let polls = 0;
   const req: HealthRequestOptions = { timeoutMs: opts.requestTimeoutMs ?? 5000, signal: opts.signal };
+  // a bootstrapping validator may take the chart's whole 1800 s: never wait silently at info level
+  const every = opts.progressEveryMs ?? 30_000;
+  let nextProgress = started + every;
   for (;;) {
     opts.signal?.throwIfAborted();
     if (prefix === undefined) {
@@ -151,7 +163,15 @@ export async function waitHealthy(opts: WaitHealthyOptions): Promise<WaitHealthy
     const elapsedMs = now() - started;
     if (last.healthy) return { healthy: true, prefix, last, polls, elapsedMs };
     if (elapsedMs >= opts.timeoutMs) return { healthy: false, prefix, last, polls, elapsedMs };
-    opts.log?.debug({ status: last.status, failing: last.failing, error: last.error }, 'luxd not healthy yet');
+    if (every > 0 && now() >= nextProgress) {
+      while (nextProgress <= now()) nextProgress += every;
+      opts.log?.info(
+        { elapsedS: Math.round(elapsedMs / 1000), timeoutS: Math.round(opts.timeoutMs / 1000), polls, status: last.status, failing: last.failing, error: last.error },
+        `waiting for luxd to turn healthy: ${formatDuration(Math.round(elapsedMs / 1000) * 1000)} of ${formatDuration(opts.timeoutMs)} (${describeHealth(last)})`,
+      );
+    } else {
+      opts.log?.debug({ status: last.status, failing: last.failing, error: last.error }, 'luxd not healthy yet');
+    }
     await pause(Math.min(opts.intervalMs, Math.max(0, opts.timeoutMs - elapsedMs)), opts.signal);
   }
 }

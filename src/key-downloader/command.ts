@@ -1,13 +1,12 @@
 // key-downloader: fetch a validator's TLS staking identity from S3 (KMS envelope as avalanche-ops
 // seals it), verify it, and put it where luxd reads it — idempotently, since init containers rerun.
-import { resolve } from 'node:path';
 import { defineCommand } from '../core/command.js';
 import { LuxopsError, UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
 import { validateEnvelopeFlags } from '../core/aws-options.js';
 import { expandKeyTemplate } from '../core/key-template.js';
 import { createEnvelopeContext, destroyEnvelopeContext, fetchPlaintext } from '../core/sealed-object.js';
-import { planIdentityWrite, applyWritePlan } from '../core/identity-files.js';
+import { planIdentityWrite, applyWritePlan, assertDistinctPaths } from '../core/identity-files.js';
 import type { IdentityFile } from '../core/identity-files.js';
 import { keyDownloaderOptions } from './options.js';
 import type { KeyDownloaderConfig } from './options.js';
@@ -36,8 +35,8 @@ export const keyDownloaderCommand = defineCommand({
     if (c.expectNodeId !== undefined && !isValidNodeId(c.expectNodeId)) {
       throw new UsageError(`invalid value for --expect-node-id: ${JSON.stringify(c.expectNodeId)}, expected NodeID-<cb58> (e.g. NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg)`, 'E_BAD_OPTION');
     }
-    const paths = [c.tlsKeyPath, c.tlsCertPath, c.nodeIdPath].filter((p): p is string => Boolean(p)).map((p) => resolve(p));
-    if (new Set(paths).size !== paths.length) throw new UsageError('--tls-key-path, --tls-cert-path and --node-id-path must be different files', 'E_BAD_OPTION');
+    // compared after resolving directory symlinks: `b/staker.key` and `blink/staker.key` are one file
+    assertDistinctPaths([['tls-key-path', c.tlsKeyPath], ['tls-cert-path', c.tlsCertPath], ['node-id-path', c.nodeIdPath]]);
     s3Keys(c, env);
   },
   describe: ({ config: c }, env) => ({ s3Keys: s3Keys(c, env) }),

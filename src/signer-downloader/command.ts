@@ -1,7 +1,6 @@
 // signer-downloader: fetch a validator's BLS signer key from S3 (KMS envelope as avalanche-ops seals
 // it), check it is a valid BLS12-381 scalar, derive the public key and proof of possession, and put
 // the key where luxd reads it — idempotently, since init containers rerun.
-import { resolve } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { defineCommand } from '../core/command.js';
 import { LuxopsError, UsageError } from '../core/errors.js';
@@ -9,7 +8,7 @@ import { EXIT } from '../core/exit-codes.js';
 import { validateEnvelopeFlags } from '../core/aws-options.js';
 import { expandKeyTemplate } from '../core/key-template.js';
 import { createEnvelopeContext, destroyEnvelopeContext, fetchPlaintext } from '../core/sealed-object.js';
-import { planIdentityWrite, applyWritePlan } from '../core/identity-files.js';
+import { planIdentityWrite, applyWritePlan, assertDistinctPaths } from '../core/identity-files.js';
 import type { IdentityFile } from '../core/identity-files.js';
 import { deriveBlsKey, hex0x } from '../core/bls-key.js';
 import { signerDownloaderOptions } from './options.js';
@@ -42,7 +41,7 @@ export const signerDownloaderCommand = defineCommand({
   validate({ config: c }, env) {
     validateEnvelopeFlags(c);
     if (c.expectPublicKey !== undefined) normalisePublicKeyHex('expect-public-key', c.expectPublicKey);
-    if (c.publicKeyPath && resolve(c.publicKeyPath) === resolve(c.keyPath)) throw new UsageError('--key-path and --public-key-path must be different files', 'E_BAD_OPTION');
+    assertDistinctPaths([['key-path', c.keyPath], ['public-key-path', c.publicKeyPath]]);
     expandKeyTemplate(c.s3Key, 's3-key', env);
   },
   describe: ({ config: c }, env) => ({ s3Key: expandKeyTemplate(c.s3Key, 's3-key', env) }),

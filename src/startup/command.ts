@@ -4,6 +4,7 @@
 // health, applies aliases, runs the import and serves honest readiness.
 import { defineCommand } from '../core/command.js';
 import { UsageError } from '../core/errors.js';
+import type { SignalSource } from '../core/shutdown.js';
 import { unprefixConfig } from '../core/options.js';
 import { rlpImportOptions } from '../rlp-import/options.js';
 import type { RlpImportConfig } from '../rlp-import/options.js';
@@ -17,6 +18,8 @@ import { SupervisorState } from './state.js';
 import { startStatusServer } from './status-server.js';
 import type { StatusServer } from './status-server.js';
 import { supervise } from './supervise.js';
+import { applyNetworkPlan, describePlan, planNetwork } from './network-args.js';
+import { exitCodeForSignal } from '../core/exit-codes.js';
 
 const DEFAULT_API_URL = 'http://127.0.0.1:9630';
 
@@ -54,6 +57,33 @@ function baselineTiersOnly(): void {
   v8.setFlagsFromString('--no-maglev');
 }
 
+/**
+ * Run `work` with SIGTERM/SIGINT aborting its signal (before the spawn there is nothing to forward
+ * them to); resolves to the signal that stopped it, or undefined when it finished.
+ */
+async function withStopSignals(signals: SignalSource, work: (signal: AbortSignal) => Promise<void>): Promise<NodeJS.Signals | undefined> {
+  const ac = new AbortController();
+  let got: NodeJS.Signals | undefined;
+  const handler = (sig: NodeJS.Signals) => {
+    got ??= sig;
+    const err = new Error(`received ${sig}`);
+    err.name = 'AbortError';
+    ac.abort(err);
+  };
+  signals.on('SIGTERM', handler);
+  signals.on('SIGINT', handler);
+  try {
+    await work(ac.signal);
+    return undefined;
+  } catch (e) {
+    if (got !== undefined) return got;
+    throw e;
+  } finally {
+    signals.off('SIGTERM', handler);
+    signals.off('SIGINT', handler);
+  }
+}
+
 /** `luxops startup`. */
 export const startupCommand = defineCommand({
   name: 'startup',
@@ -70,7 +100,7 @@ export const startupCommand = defineCommand({
     'Example:',
     '  luxops startup --alias zoo=C --status-listen 0.0.0.0:9639 -- /luxd/build/luxd --http-host=0.0.0.0 --api-admin-enabled=true',
   ].join('\n'),
-  validate({ config: c, rest }) {
+  validate({ config: c, rest }, env) {
     const config = c as unknown as StartupConfig;
     if (config.attach && rest.length > 0) throw new UsageError(`--attach takes no child command, got ${JSON.stringify(rest[0])} after --`, 'E_UNEXPECTED_ARG');
     if (!config.attach && rest.length === 0) throw new UsageError('missing the luxd command after -- (or use --attach)', 'E_MISSING_ARG');
@@ -83,10 +113,12 @@ export const startupCommand = defineCommand({
     if (config.rlpBaseUrl) {
       if (!config.rlpFile) throw new UsageError('--rlp-base-url needs --rlp-file (or LUXOPS_RLP_FILE)', 'E_MISSING_FLAG');
     }
+    planNetwork(config, rest.slice(1), env);
   },
-  describe({ config: c }) {
+  describe({ config: c, rest }, env) {
     const config = c as unknown as StartupConfig;
     return {
+      ...describePlan(planNetwork(config, rest.slice(1), env)),
       mode: config.attach ? 'attach' : 'supervise',
       aliases: parseAliases(config.alias),
       ...(config.clearChainData ? { clearChainData: planOf(config) } : {}),
@@ -101,6 +133,22 @@ export const startupCommand = defineCommand({
     const state = new SupervisorState(aliases, rlp !== undefined, now);
     // Until luxd is spawned, load and touch only what the spawn needs: the opt-in steps import
     // their modules on demand, and the logger (pino, the stderr stream) is set up by its first line.
+    // The network flags come first: a pod without its public IP stops here with nothing changed.
+    let command = rest;
+    const network = planNetwork(config, rest.slice(1), env);
+    const networkLines: Array<() => void> = [];
+    const flushNetworkLines = () => {
+      for (const line of networkLines.splice(0)) line();
+    };
+    if (network.publicIp || network.bootstrap) {
+      const stopped = await withStopSignals(deps.signals, async (signal) => {
+        command = [rest[0]!, ...(await applyNetworkPlan(rest.slice(1), { plan: network, config, env, log, signal, defer: (line) => networkLines.push(line) }))];
+      });
+      if (stopped) {
+        log.warn({ signal: stopped }, `received ${stopped} before luxd was started; exiting`);
+        return exitCodeForSignal(stopped);
+      }
+    }
     if (config.clearChainData) await clearChainData(planOf(config), log);
     if (config.aliasesFile) await (await import('./aliases-file.js')).mergeAliasesFile(config.aliasesFile, aliases, log);
     let server: Promise<StatusServer> | undefined;
@@ -119,6 +167,7 @@ export const startupCommand = defineCommand({
     // what follows luxd's start (the spawn, or at once with --attach); a taken status port then
     // stops luxd and exits 1
     const afterStart = async () => {
+      flushNetworkLines();
       if (deps.pid === 1) log.warn({ pid: 1 }, 'running as PID 1: re-parented grandchildren are not reaped; set shareProcessNamespace: true on the pod (or run under tini)');
       if (!rlp) baselineTiersOnly();
       if (config.statusListen) await (server = startStatusServer(config.statusListen, state, log));
@@ -128,8 +177,9 @@ export const startupCommand = defineCommand({
         await afterStart();
         return await attach({ signals: deps.signals, log, lifecycle });
       }
-      return await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned: afterStart });
+      return await supervise({ command, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned: afterStart });
     } finally {
+      flushNetworkLines(); // when luxd could not be started
       state.phase = 'exited';
       // a luxd that exits at once can beat the bind: wait for it, then close what was opened
       await (await server?.catch(() => undefined))?.close();

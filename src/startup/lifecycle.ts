@@ -3,7 +3,7 @@
 // luxd that goes unhealthy and comes back (a restart in the other container) gets its aliases
 // again, because luxd keeps API aliases in memory only.
 import type { Logger } from 'pino';
-import { checkHealth, healthUrl, pause, resolveApiPrefix, waitHealthy } from '../core/luxd-health.js';
+import { checkHealth, describeHealth, healthUrl, pause, resolveApiPrefix, waitHealthy } from '../core/luxd-health.js';
 import type { ApiPrefix, ApiPrefixMode, HealthResult } from '../core/luxd-health.js';
 import { errorMessage } from '../core/errors.js';
 import { formatDuration } from '../core/units.js';
@@ -33,11 +33,6 @@ export interface LifecycleOptions {
 /** A post-start failure that --strict turns into a stop. */
 export interface StrictFailure {
   readonly failure: string;
-}
-
-function describeHealth(r: HealthResult): string {
-  if (r.failing.length > 0) return `failing checks: ${r.failing.join(', ')}`;
-  return r.error ?? (r.status !== undefined ? `HTTP ${r.status}` : 'no answer');
 }
 
 /**

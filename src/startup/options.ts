@@ -22,6 +22,13 @@ export const startupOwnOptions = [
   { name: 'network-id', type: 'int', min: 0, help: 'network id (for --clear-chain-data): 1 mainnet, 2 testnet, 3 devnet' },
   { name: 'cchain-id', type: 'string', metavar: 'ID', help: 'C-chain blockchain ID (for --clear-chain-data)' },
   { name: 'strict', type: 'bool', help: 'any post-start failure (health timeout, alias, import) stops luxd and exits 1' },
+  { name: 'public-ip-from', type: 'string', metavar: 'SOURCES', help: "set luxd's --public-ip from the first of these that gives an address: static:IP;IP;... (entry = pod ordinal), service:NAME (its LoadBalancer ingress via the Kubernetes API; {ordinal}/{hostname} expand), pod ($POD_IP); comma-separated, e.g. static:203.0.113.10;203.0.113.11,service:luxd-{ordinal},pod" },
+  { name: 'public-ip-attempts', type: 'int', default: '30', min: 1, max: 1000, help: 'service: source: how many times to read the Service before trying the next source' },
+  { name: 'public-ip-interval', type: 'duration', default: '5s', min: 10, help: 'service: source: pause between two reads (each wait is logged)' },
+  { name: 'kube-namespace', type: 'string', metavar: 'NS', help: "namespace of the service: source (default: the service account's namespace file, else $POD_NAMESPACE)" },
+  { name: 'kube-service-account-dir', type: 'string', metavar: 'DIR', default: '/var/run/secrets/kubernetes.io/serviceaccount', help: 'where token, ca.crt and namespace are mounted (the token is re-read for every request)' },
+  { name: 'bootstrap-nodes', type: 'list', metavar: 'ID@HOST:PORT', help: "luxd's peers by pod ordinal (entry i = pod i; {ordinal} in HOST is i); luxd gets --bootstrap-ips/--bootstrap-ids of all but this pod's own entry (ordinal from HOSTNAME)" },
+  { name: 'bootstrap-nodes-file', type: 'string', metavar: 'PATH', help: 'the same table from a file, one ID@HOST:PORT per line (# comments)' },
 ] as const satisfies readonly OptionDef[];
 
 /** The rlp-import table under `rlp-`. */

@@ -81,6 +81,8 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   );
 
   const exit = await child.exited;
+  // the stop (and the pod's container) ends when luxd's whole group is gone, not only luxd
+  await forwarder.reapGroup();
   forwarder.dispose();
   const how = exit.signal ? { signal: exit.signal } : { code: exit.code };
   if (fatal !== undefined) {

@@ -45,7 +45,22 @@ const cases = [
     luxopsRuns(`${net}+attach-sidecar`, renderWith(net, ['deploy/components/attach-sidecar', 'deploy/components/pinned-images'], {})).filter((r) => r.label.endsWith('/startup-attach'))),
   // the example tenant: every luxops container of its own namespace
   ...luxopsRuns('tenant acme-devnet', render(join(ROOT, 'deploy/tenants/acme-devnet'))),
+  ...luxopsRuns('testnet+public-ip-loadbalancer', renderWith('testnet', ['deploy/components/public-ip-loadbalancer'], {})).filter((r) => r.label.endsWith('/luxd')),
+  ...luxopsRuns('examples/static-public-ips', render(join(ROOT, 'deploy/overlays/examples/static-public-ips'))).filter((r) => r.label.endsWith('/luxd')),
 ];
+
+test('every mainnet pod, luxd-0 .. luxd-4: its own table entry is the one left out of luxd\'s bootstrap peers', async () => {
+  const run = cases.find((c) => c.label === 'mainnet luxd/luxd')!;
+  const table = run.env.LUXOPS_BOOTSTRAP_NODES!.split(',');
+  for (let i = 0; i < 5; i++) {
+    const r = await runBin(BINARIES.sea, withCheck(run.argv.slice(1)), { env: { ...run.env, HOSTNAME: `luxd-${i}` }, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const b = (JSON.parse(r.stdout) as { bootstrap: { ips: string; ids: string } }).bootstrap;
+    const others = table.filter((_e, j) => j !== i);
+    assert.equal(b.ids, others.map((e) => e.split('@')[0]).join(','));
+    assert.equal(b.ips, [0, 1, 2, 3, 4].filter((j) => j !== i).map((j) => `luxd-${j}.luxd-headless.lux-mainnet.svc.cluster.local:9631`).join(','));
+  }
+});
 
 test('the renders contain the expected luxops containers', () => {
   const names = cases.map((c) => c.label).sort();
@@ -74,6 +89,20 @@ for (const { label, argv, env } of cases) {
       assert.equal(shown.config.attach, label.endsWith('/startup-attach'));
       assert.deepEqual(shown.config.statusListen, { host: '0.0.0.0', port: 9639 });
       assert.equal((shown.config.alias as string[]).length, 4, 'aliases from LUXOPS_ALIAS');
+      const net0 = shown as unknown as { bootstrap?: unknown; publicIpFrom?: unknown };
+      if (shown.config.attach) {
+        // the sidecar blanks the supervisor-only flags (luxd's command line is not its own)
+        assert.equal(net0.bootstrap, undefined);
+        assert.equal(net0.publicIpFrom, undefined);
+        return;
+      }
+      // luxd-3 bootstraps from the four others; its public IP per the overlay/component
+      const net = shown as unknown as { bootstrap: { ownOrdinal: number; ips: string; ids: string }; publicIpFrom: string[] };
+      assert.equal(net.bootstrap.ownOrdinal, 3);
+      assert.equal(net.bootstrap.ips.split(',').length, 4);
+      assert.ok(!net.bootstrap.ips.includes('luxd-3.'), net.bootstrap.ips);
+      const expected = label.includes('public-ip-loadbalancer') ? ['service:luxd-3', 'pod'] : label.includes('static-public-ips') ? ['static[3]'] : ['pod'];
+      assert.deepEqual(net.publicIpFrom, expected);
     }
   });
 }

@@ -3,7 +3,9 @@
 // init chain, no literal secrets, faucet only where it belongs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NETWORKS, renderOverlay, renderWith, get, find, configMapData, podContainers, containerEnv, containerArgv, resolvePort } from './render.js';
+import { join } from 'node:path';
+import { NETWORKS, render, renderOverlay, renderWith, get, find, configMapData, podContainers, containerEnv, containerArgv, resolvePort } from './render.js';
+import { ROOT } from '../helpers/run-bin.js';
 import type { Network, Obj, Container } from './render.js';
 
 const LUXOPS_BINARIES = new Set(['/usr/local/bin/luxops', '/opt/luxops/luxops']);
@@ -87,13 +89,17 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
     assert.ok(node.includes(`--staking-port=${want.staking}`));
     assert.ok(node.includes('--http-host=0.0.0.0'));
     assert.ok(node.includes('--api-admin-enabled=true'), 'aliases and the import need the admin API');
-    assert.ok(node.includes('--public-ip=10.1.2.3'));
     // every $(VAR) resolved: a typo would reach luxd as a literal
     assert.deepEqual(luxdArgv.filter((a) => a.includes('$(')), []);
-    const ids = node.find((a) => a.startsWith('--bootstrap-ids='))!.split('=')[1]!.split(',');
-    const ips = node.find((a) => a.startsWith('--bootstrap-ips='))!.split('=')[1]!.split(',');
-    assert.equal(ids.length, 5);
-    assert.deepEqual(ips, [0, 1, 2, 3, 4].map((i) => `luxd-${i}.luxd-headless.lux-${net}.svc.cluster.local:${want.staking}`));
+    // the supervisor sets luxd's network identity (issue 14): none of it is fixed in luxd's argv
+    assert.deepEqual(node.filter((a) => /^--(public-ip|bootstrap-ips|bootstrap-ids)(=|$)/.test(a)), []);
+    assert.equal(luxdEnv.LUXOPS_PUBLIC_IP_FROM, 'pod');
+    assert.equal(luxdEnv.HOSTNAME, 'luxd-3', 'the ordinal comes from the downward API');
+    assert.equal(luxdEnv.POD_IP, '10.1.2.3');
+    const table = luxdEnv.LUXOPS_BOOTSTRAP_NODES!.split(',');
+    assert.equal(table.length, 5);
+    assert.deepEqual(table.map((e) => e.split('@')[1]), Array(5).fill(`luxd-{ordinal}.luxd-headless.lux-${net}.svc.cluster.local:${want.staking}`));
+    assert.equal(new Set(table.map((e) => e.split('@')[0])).size, 5, 'five distinct NodeIDs');
     // the supervisor talks to this network's port, for itself and for the in-process import
     assert.equal(luxdEnv.LUXOPS_API_URL, `http://127.0.0.1:${want.http}`);
     assert.equal(luxdEnv.LUXOPS_NETWORK_ID, String(want.networkId));
@@ -230,4 +236,60 @@ test('restore-snapshot component: appended last to the init chain, reads its Con
   assert.deepEqual(c.command, ['/usr/local/bin/luxops', 'restore-snapshot']);
   assert.equal(containerEnv(c, objs, TEST_VALUES).LUXOPS_URL, 'https://snapshots.example/lux-devnet.tar.gz');
   assert.ok(c.volumeMounts.some((m: any) => m.name === 'data' && m.mountPath === '/data'));
+});
+
+const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+for (const net of Object.keys(NETWORKS) as Network[]) {
+  test(`${net}: no container gets a Kubernetes API token without the public-ip-loadbalancer component`, () => {
+    const objs = renderOverlay(net);
+    assert.equal(get(objs, 'ServiceAccount', 'luxd').automountServiceAccountToken, false);
+    const sts = get(objs, 'StatefulSet', 'luxd');
+    assert.notEqual(sts.spec.template.spec.automountServiceAccountToken, true);
+    for (const c of podContainers(sts)) assert.ok(!(c.volumeMounts ?? []).some((m: any) => m.mountPath === SA_MOUNT), c.name);
+    assert.deepEqual(objs.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding'), []);
+  });
+
+  test(`${net} + public-ip-loadbalancer: per-pod LoadBalancers on the staking port, a get-only Role on them, the token in the luxd container only`, () => {
+    const want = NETWORKS[net];
+    const objs = renderWith(net, ['deploy/components/public-ip-loadbalancer'], {});
+    const sts = get(objs, 'StatefulSet', 'luxd');
+    const pod = sts.spec.template.spec;
+    const lbs = [0, 1, 2, 3, 4].map((i) => get(objs, 'Service', `luxd-${i}`));
+    for (const [i, svc] of lbs.entries()) {
+      assert.equal(svc.metadata.namespace, `lux-${net}`);
+      assert.equal(svc.spec.type, 'LoadBalancer');
+      assert.deepEqual(svc.spec.selector, { 'statefulset.kubernetes.io/pod-name': `luxd-${i}` });
+      assert.equal(svc.spec.publishNotReadyAddresses, true, 'reachable while bootstrapping');
+      // the announced port is the LoadBalancer's: it must be the network's staking port
+      assert.deepEqual(svc.spec.ports.map((p: any) => [p.name, p.port, resolvePort(container(sts, 'luxd'), p.targetPort)]), [['staking', want.staking, want.staking]]);
+    }
+    const role = get(objs, 'Role', 'luxd-public-ip');
+    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['services'], resourceNames: lbs.map((s) => s.metadata.name), verbs: ['get'] }]);
+    const rb = get(objs, 'RoleBinding', 'luxd-public-ip');
+    assert.deepEqual(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'luxd-public-ip' });
+    assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: `lux-${net}` }]);
+    // the token: a projected volume (rotated by kubelet) mounted read-only into the luxd container only
+    const vol = pod.volumes.find((v: any) => v.name === 'kube-api-access');
+    assert.deepEqual(vol.projected.sources.map((s: any) => Object.keys(s)[0]), ['serviceAccountToken', 'configMap', 'downwardAPI']);
+    assert.equal(vol.projected.sources[0].serviceAccountToken.path, 'token');
+    assert.deepEqual(vol.projected.sources[1].configMap, { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+    const mounted = podContainers(sts).filter((c) => (c.volumeMounts ?? []).some((m: any) => m.name === 'kube-api-access'));
+    assert.deepEqual(mounted.map((c) => c.name), ['luxd']);
+    assert.deepEqual(container(sts, 'luxd').volumeMounts.find((m: any) => m.name === 'kube-api-access'), { name: 'kube-api-access', mountPath: SA_MOUNT, readOnly: true });
+    assert.equal(get(objs, 'ServiceAccount', 'luxd').automountServiceAccountToken, false);
+    const env = containerEnv(container(sts, 'luxd'), objs, TEST_VALUES);
+    assert.equal(env.LUXOPS_PUBLIC_IP_FROM, 'service:luxd-{ordinal},pod');
+  });
+}
+
+test('example overlay static-public-ips: mainnet with one static address per ordinal and no pod fallback', () => {
+  const objs = render(join(ROOT, 'deploy/overlays/examples/static-public-ips'));
+  const sts = get(objs, 'StatefulSet', 'luxd');
+  assert.equal(sts.metadata.namespace, 'lux-mainnet');
+  const env = containerEnv(container(sts, 'luxd'), objs, TEST_VALUES);
+  const spec = env.LUXOPS_PUBLIC_IP_FROM!;
+  assert.match(spec, /^static:[^,]+$/);
+  assert.equal(spec.slice('static:'.length).split(';').length, 5);
+  assert.equal(env.LUXOPS_BOOTSTRAP_NODES!.split(',').length, 5);
 });

@@ -1,7 +1,10 @@
 // Pod rehearsal: run a rendered validator pod's containers in kubelet's order, with the real built
 // executable, against local stand-ins for everything outside the pod:
 //   S3 -> s3rver, KMS -> test/fixtures/fake-kms.mjs, the RLP export host -> test/fixtures/fault-server.mjs,
-//   the luxd binary -> test/fixtures/fake-luxd.mjs (speaks luxd's HTTP API).
+//   the luxd binary -> test/fixtures/fake-luxd.mjs (speaks luxd's HTTP API),
+//   the Kubernetes API server -> test/fixtures/fake-kube-api.mjs (TLS, openssl-made CA, the rendered Role's RBAC).
+// The pod is mainnet's with components/public-ip-loadbalancer: its public IP comes from its own
+// LoadBalancer Service through the API, and its bootstrap peers are the table without itself.
 // Container paths are mapped into a temp "pod filesystem"; commands, args and env are exactly the
 // rendered manifest's (kubelet's env + $(VAR) expansion), except the endpoints and ports a laptop needs.
 import { test, after } from 'node:test';
@@ -9,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderOverlay, get, podContainers, containerEnv, containerArgv } from './render.js';
+import { renderWith, get, podContainers, containerEnv, containerArgv } from './render.js';
 import type { Container, Obj } from './render.js';
 import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
 import { freePort } from '../helpers/free-port.js';
@@ -18,6 +21,8 @@ import { startS3, startFaultServer, tempDir } from '../rlp-import/helpers.js';
 import { buildChain, splitBytes, sha256hex } from '../rlp-import/rlp-fixture.js';
 // @ts-expect-error plain .mjs fixture without types
 import { startFakeKms } from '../fixtures/fake-kms.mjs';
+// @ts-expect-error plain .mjs fixture without types
+import { makeKubeCa, startFakeKubeApi } from '../fixtures/fake-kube-api.mjs';
 
 const FAKE_LUXD = join(ROOT, 'test/fixtures/fake-luxd.mjs');
 const BLOCKS = 3000;
@@ -38,10 +43,10 @@ async function getStatus(url: string): Promise<{ status: number; body: any }> {
   }
 }
 
-test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd, then SIGTERM', { timeout: 180_000 }, async (t) => {
+test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers, then the supervised luxd, then SIGTERM', { timeout: 180_000 }, async (t) => {
   const { dir: pod, cleanup } = tempDir('luxops-pod-');
   after(cleanup);
-  const objs: Obj[] = renderOverlay('mainnet');
+  const objs: Obj[] = renderWith('mainnet', ['deploy/components/public-ip-loadbalancer'], {});
   const sts = get(objs, 'StatefulSet', 'luxd');
   const containers = podContainers(sts);
   assert.deepEqual(containers.map((c) => c.name), ['install', 'key-downloader', 'signer-downloader', 'luxd']);
@@ -55,7 +60,7 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   const kms = await startFakeKms({ keys: [{ id: 'mainnet-staking-key', alias: kmsKeyId }] });
   after(() => kms.close());
 
-  const rlpEnv = containerEnv(containers[3]!, objs, { fieldRef: { 'status.podIP': '127.0.0.1' }, secretKeyRef: {} });
+  const rlpEnv = containerEnv(containers[3]!, objs, { fieldRef: { 'status.podIP': '127.0.0.1', 'metadata.name': 'luxd-3' }, secretKeyRef: {} });
   const file = rlpEnv.LUXOPS_RLP_FILE!;
   const partNames = rlpEnv.LUXOPS_RLP_PARTS!.split(',');
   const chain = buildChain(0, BLOCKS + 1); // block 0 .. BLOCKS, split across every part the overlay lists
@@ -74,6 +79,17 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   );
   const cdn = await startFaultServer({ files });
   after(() => cdn.close());
+  // the API server: RBAC exactly as the rendered Role grants it; the pod's LoadBalancer gets its
+  // address on the second read (one logged 5 s wait, as a fresh LB would)
+  const role = get(objs, 'Role', 'luxd-public-ip');
+  mkdirSync(join(pod, 'kube-ca'));
+  const kubeCa = makeKubeCa(join(pod, 'kube-ca'));
+  const kubeApi = await startFakeKubeApi({
+    certPath: kubeCa.certPath, keyPath: kubeCa.keyPath, namespace: sts.metadata.namespace,
+    allowed: role.rules[0].resourceNames, tokens: ['pod-bound-token'],
+    services: { 'luxd-3': { ingressAfterPolls: 2, ip: '203.0.113.7' } },
+  });
+  after(() => kubeApi.close());
 
   // --- the validator identity, sealed with the operator tool into S3 ------------------------------
   const hostname = 'luxd-3';
@@ -114,9 +130,15 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
     '/genesis': join(pod, 'genesis'),
     '/etc/luxd/chains': join(pod, 'chains'),
     '/tmp': join(pod, 'tmp'),
+    // kubelet's projection of the kube-api-access volume: token, ca.crt, namespace
+    '/var/run/secrets/kubernetes.io/serviceaccount': join(pod, 'kube-api-access'),
   };
   for (const [from, to] of Object.entries(mounts)) if (!from.includes('/luxops') && !from.includes('/build/')) mkdirSync(to, { recursive: true });
   mkdirSync(mounts['/opt/luxops']!, { recursive: true });
+  const sa = mounts['/var/run/secrets/kubernetes.io/serviceaccount']!;
+  writeFileSync(join(sa, 'token'), 'pod-bound-token');
+  writeFileSync(join(sa, 'ca.crt'), readFileSync(kubeCa.caPath));
+  writeFileSync(join(sa, 'namespace'), sts.metadata.namespace!);
   const httpPort = await freePort();
   const statusPort = await freePort();
   const declaredHttp = String(rlpEnv.LUXD_HTTP_PORT);
@@ -169,6 +191,10 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   env.FAKE_LUXD_HEALTHY_AFTER_MS = '400';
   env.FAKE_LUXD_CHAINS = aliasIds.join(',');
   env.FAKE_LUXD_IMPORT_RATE = '100000';
+  // kubelet gives every container the API server's address; the mount's path is the laptop's
+  env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
+  env.KUBERNETES_SERVICE_PORT = String(kubeApi.port);
+  env.LUXOPS_KUBE_SERVICE_ACCOUNT_DIR = sa;
   assert.equal(argv[0], join(mounts['/opt/luxops']!, 'luxops'));
   assert.ok(argv.includes(FAKE_LUXD), 'the supervised command is the (fake) luxd binary');
   const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -226,6 +252,23 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   // the fake luxd got the manifest's luxd flags, mapped into the pod filesystem
   assert.ok(record.argv.includes(`--http-port=${httpPort}`));
   assert.ok(record.argv.includes(`--data-dir=${mounts['/data']}`));
+  // the public IP: this pod's own LoadBalancer, read with the mounted token, after one logged wait
+  assert.deepEqual(record.argv.filter((a: string) => a.startsWith('--public-ip')), ['--public-ip=203.0.113.7']);
+  assert.deepEqual(kubeApi.requests.map((r: { path: string; token: string; status: number }) => [r.path, r.token, r.status]), [
+    ['/api/v1/namespaces/lux-mainnet/services/luxd-3', 'pod-bound-token', 200],
+    ['/api/v1/namespaces/lux-mainnet/services/luxd-3', 'pod-bound-token', 200],
+  ]);
+  assert.match(stderr, /public IP: service lux-mainnet\/luxd-3: no LoadBalancer ingress yet; attempt 1\/30, retrying in 5s/);
+  // the bootstrap peers: the overlay's table without luxd-3's own entry
+  const table = env.LUXOPS_BOOTSTRAP_NODES!.split(',');
+  const others = table.filter((_e, i) => i !== 3);
+  assert.deepEqual(record.argv.filter((a: string) => a.startsWith('--bootstrap-i')), [
+    `--bootstrap-ips=${others.map((e) => e.split('@')[1]!.replace('{ordinal}', String(table.indexOf(e)))).join(',')}`,
+    `--bootstrap-ids=${others.map((e) => e.split('@')[0]).join(',')}`,
+  ]);
+  // (--http-allowed-hosts names every pod, this one too: only the peer flags must leave it out)
+  const peerFlags = record.argv.filter((a: string) => a.startsWith('--bootstrap-'));
+  assert.ok(!peerFlags.some((a: string) => a.includes('luxd-3.luxd-headless') || a.includes(table[3]!.split('@')[0]!)), 'luxd-3 is not its own peer');
 
   // --- kubelet stops the pod: SIGTERM to the container's main process --------------------------------
   const graceS = Number(argv.find((a) => a.startsWith('--grace-period='))?.split('=')[1]?.replace(/s$/, '') ?? '30');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runBin } from '../helpers/run-bin.js';
+import { loadBootstrapTable, bootstrapFlags } from '../../src/startup/bootstrap-nodes.js';
 import { NETWORKS, render, get, podContainers, containerEnv, containerArgv, configMapData } from './render.js';
 
 const GEN = join(ROOT, 'deploy/new-tenant.mjs');
@@ -31,8 +32,12 @@ test('tenant acme-devnet renders into lux-acme-devnet with its own ids, staking 
   const luxd = podContainers(sts).find((c) => c.name === 'luxd')!;
   const argv = containerArgv(luxd, containerEnv(luxd, objs, TEST_VALUES));
   const flag = (f: string) => argv.find((a) => a.startsWith(`--${f}=`))!.split('=')[1]!;
-  assert.deepEqual(flag('bootstrap-ids').split(','), IDS);
-  assert.deepEqual(flag('bootstrap-ips').split(','), [0, 1, 2, 3, 4].map((i) => `luxd-${i}.luxd-headless.${ns}.svc.cluster.local:${NETWORKS.devnet.staking}`));
+  // the supervisor turns the per-ordinal table into luxd's --bootstrap-ids/--bootstrap-ips at run time
+  const table = loadBootstrapTable(containerEnv(luxd, objs, TEST_VALUES).LUXOPS_BOOTSTRAP_NODES!.split(','), undefined);
+  assert.deepEqual(table.map((n) => n.id), IDS);
+  assert.deepEqual(table.map((n) => n.endpoint), [0, 1, 2, 3, 4].map((i) => `luxd-${i}.luxd-headless.${ns}.svc.cluster.local:${NETWORKS.devnet.staking}`));
+  const own = bootstrapFlags(table, 2);
+  assert.deepEqual(own.ids.split(','), IDS.filter((_, i) => i !== 2), 'pod luxd-2 leaves itself out');
   assert.ok(flag('http-allowed-hosts').split(',').includes(`luxd-4.luxd-headless.${ns}.svc`));
   assert.ok(argv.includes(`--network-id=${NETWORKS.devnet.networkId}`), 'the network overlay still sets the network');
   for (const name of ['key-downloader', 'signer-downloader']) {

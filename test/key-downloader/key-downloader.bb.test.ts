@@ -3,9 +3,9 @@
 // key-downloader against s3rver + fake-kms; objects are opened independently to check the envelope.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, runBin, jsonLines, BIN_VARIANTS } from '../helpers/run-bin.js';
+import { ROOT, runBin, jsonLines, BIN_VARIANTS, BINARIES } from '../helpers/run-bin.js';
 import { AWS_ENV, awsArgs, listAll, nodeIdViaOpenssl, openIndependently, opensslPair, startKms, startS3, tempDir } from './fixtures.js';
 import type { FakeKms, S3Fixture, TlsPair } from './fixtures.js';
 
@@ -100,4 +100,32 @@ test('per-utility bundle dist/bin/key-downloader.cjs runs the command without a 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Usage: luxops key-downloader/);
   assert.match(r.stdout, /--s3-key-tls-cert/);
+});
+
+test('single executable: a loose staker.key is put back to 0600; key and cert paths aliased through blink -> b exit 2', async () => {
+  const prefix = 'bbmode/{ordinal}';
+  const up = await runBin(BINARIES.sea, ['key-uploader', ...awsArgs(s3, kms, {
+    'tls-key-path': join(src, 'staker.key'), 'tls-cert-path': join(src, 'staker.crt'),
+    's3-key-tls-key': `${prefix}/staker.key.zstd.encrypted`, 's3-key-tls-cert': `${prefix}/staker.crt.zstd.encrypted`,
+  })], { env: ENV });
+  assert.equal(up.code, 0, up.stderr);
+  const out = tempDir('kd-bb-mode-');
+  dirs.push(out);
+  const args = (key: string, cert: string) => ['key-downloader', ...awsArgs(s3, kms, {
+    's3-key-tls-key': `${prefix}/staker.key.zstd.encrypted`, 's3-key-tls-cert': `${prefix}/staker.crt.zstd.encrypted`,
+    'tls-key-path': key, 'tls-cert-path': cert,
+  })];
+  const b = join(out, 'b');
+  assert.equal((await runBin(BINARIES.sea, args(join(b, 'staker.key'), join(b, 'staker.crt')), { env: ENV })).code, 0);
+  chmodSync(join(b, 'staker.key'), 0o644);
+  const again = await runBin(BINARIES.sea, args(join(b, 'staker.key'), join(b, 'staker.crt')), { env: ENV });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(statSync(join(b, 'staker.key')).mode & 0o7777, 0o600);
+  assert.ok(jsonLines(again.stderr).some((l) => l.code === 'W_MODE_FIXED' && l.from === '0644'), again.stderr);
+
+  symlinkSync('b', join(out, 'blink'));
+  const alias = await runBin(BINARIES.sea, args(join(b, 'staker.key'), join(out, 'blink', 'staker.key')), { env: ENV });
+  assert.equal(alias.code, 2, alias.stderr);
+  assert.match(alias.stderr, /--tls-key-path and --tls-cert-path name the same file/);
+  assert.deepEqual(readFileSync(join(b, 'staker.key')), pair.key, 'the key is still where it was');
 });

@@ -2,7 +2,7 @@
 // a byte-by-byte envelope. Every failure asserts exit code, the one-line message and an empty target.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyDownloaderCommand } from '../../src/key-downloader/command.js';
 import { captureDeps } from '../helpers/deps.js';
@@ -344,3 +344,58 @@ for (const f of failures) {
     assert.equal(r.deps.out(), '');
   });
 }
+
+test('the right identity already in place with a loose mode: staker.key put back to 0600 (logged), bytes and inode kept', async () => {
+  const dir = out();
+  assert.equal((await run(dir)).code, 0);
+  const keyPath = join(dir, 'staking', 'staker.key');
+  const crtPath = join(dir, 'staking', 'staker.crt');
+  chmodSync(keyPath, 0o644);
+  chmodSync(crtPath, 0o666);
+  const ino = statSync(keyPath).ino;
+  const r = await run(dir);
+  assert.equal(r.code, 0, r.deps.err());
+  assert.equal(statSync(keyPath).mode & 0o7777, 0o600);
+  assert.equal(statSync(crtPath).mode & 0o7777, 0o644);
+  assert.equal(statSync(keyPath).ino, ino, 'fixed in place, not rewritten');
+  const fixed = r.deps.logs().filter((l) => l.code === 'W_MODE_FIXED');
+  assert.deepEqual(fixed.map((l) => [l.path, l.from, l.to]), [[keyPath, '0644', '0600'], [crtPath, '0666', '0644']]);
+  assert.match(String(fixed[0]!.msg), /TLS key .*staker\.key was already in place with mode 0644; set to 0600/);
+  assert.ok(r.deps.logs().some((l) => l.msg === 'identity already in place, nothing written'));
+  // a third run has nothing to fix
+  assert.equal((await run(dir)).deps.logs().filter((l) => l.code === 'W_MODE_FIXED').length, 0);
+});
+
+test('a staker.key that is a symlink to a loose copy is replaced by a regular 0600 file; the link target is not touched', async () => {
+  const dir = out();
+  mkdirSync(join(dir, 'staking'), { mode: 0o700 });
+  const elsewhere = join(dir, 'elsewhere.key');
+  writeFileSync(elsewhere, pair.key);
+  chmodSync(elsewhere, 0o644);
+  symlinkSync(elsewhere, join(dir, 'staking', 'staker.key'));
+  const r = await run(dir);
+  assert.equal(r.code, 0, r.deps.err());
+  const st = lstatSync(join(dir, 'staking', 'staker.key'));
+  assert.ok(st.isFile(), 'no longer a link');
+  assert.equal(st.mode & 0o7777, 0o600);
+  assert.equal(statSync(elsewhere).mode & 0o7777, 0o644);
+});
+
+test('key and certificate paths that alias through a directory symlink: exit 2, nothing written', async () => {
+  const dir = out();
+  mkdirSync(join(dir, 'b'));
+  symlinkSync('b', join(dir, 'blink'));
+  const r = await run(dir, { 'tls-key-path': join(dir, 'b', 'staker.key'), 'tls-cert-path': join(dir, 'blink', 'staker.key') });
+  assert.equal(r.code, 2, r.deps.err());
+  assert.match(r.deps.err(), /--tls-key-path and --tls-cert-path name the same file .*\/b\/staker\.key \(.*blink\/staker\.key resolves there through a symlink\); they must be different files/);
+  assert.deepEqual(listAll(dir), ['b', 'blink']);
+  // directories still to be created below the link alias just the same
+  const r2 = await run(dir, { 'tls-key-path': join(dir, 'b', 'new', 'staker.key'), 'tls-cert-path': join(dir, 'blink', 'new', 'staker.key') });
+  assert.equal(r2.code, 2, r2.deps.err());
+  assert.match(r2.deps.err(), /name the same file .*\/b\/new\/staker\.key/);
+  // and so does the NodeID file
+  const r3 = await run(dir, { 'tls-key-path': join(dir, 'b', 'k'), 'tls-cert-path': join(dir, 'b', 'c'), 'node-id-path': join(dir, 'blink', 'c') });
+  assert.equal(r3.code, 2);
+  assert.match(r3.deps.err(), /--tls-cert-path and --node-id-path name the same file/);
+  assert.deepEqual(listAll(dir), ['b', 'blink']);
+});

@@ -38,7 +38,7 @@ test('usage errors exit 2 with one line naming the flag; nothing on disk', async
     [{ 'kms-key-id': undefined }, /missing required flag --kms-key-id \(or LUXOPS_KMS_KEY_ID\): needed to decrypt the envelope; pass --plaintext for unencrypted objects/],
     [{ 'aad-tag': undefined }, /missing required flag --aad-tag \(or LUXOPS_AAD_TAG\)/],
     [{ 'expect-node-id': 'NodeID-abc' }, /invalid value for --expect-node-id: "NodeID-abc", expected NodeID-<cb58>/],
-    [{ 'node-id-path': join(dir, 'staker.key') }, /--tls-key-path, --tls-cert-path and --node-id-path must be different files/],
+    [{ 'node-id-path': join(dir, 'staker.key') }, /--tls-key-path and --node-id-path name the same file .*staker\.key; they must be different files/],
     [{ 's3-key-tls-key': 'k/{pod}' }, /--s3-key-tls-key: unknown placeholder \{pod\} in "k\/\{pod\}", expected \{ordinal\} or \{hostname\}/],
     [{}, /--s3-key-tls-key uses \{ordinal\} but HOSTNAME "build-box" does not end in a number/, { HOSTNAME: 'build-box' }],
     [{ 's3-endpoint': 'ftp://x' }, /invalid value for --s3-endpoint: "ftp:\/\/x", expected a URL \(http, https\)/],

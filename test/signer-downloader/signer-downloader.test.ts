@@ -2,7 +2,7 @@
 // known answer; every failure asserts exit code, the one-line message and an empty target.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { signerDownloaderCommand } from '../../src/signer-downloader/command.js';
 import { verifyProofOfPossession } from '../../src/core/bls-key.js';
@@ -148,7 +148,7 @@ test('usage errors exit 2 naming the flag', async () => {
   assert.match(bad.deps.err(), /^luxops signer-downloader: invalid value for --expect-public-key: "0x1234", expected 48 bytes of hex \(96 hex digits, 0x optional\)\n/);
   const same = await run(dir, { 'public-key-path': join(dir, 'staking', 'signer.key') });
   assert.equal(same.code, 2);
-  assert.match(same.deps.err(), /--key-path and --public-key-path must be different files/);
+  assert.match(same.deps.err(), /--key-path and --public-key-path name the same file .*; they must be different files/);
   const tmpl = await run(dir, {}, [], { HOSTNAME: 'laptop' });
   assert.equal(tmpl.code, 2);
   assert.match(tmpl.deps.err(), /--s3-key uses \{ordinal\} but HOSTNAME "laptop" does not end in a number/);
@@ -162,4 +162,28 @@ test('--check prints the resolved S3 key and touches nothing', async () => {
   const shown = JSON.parse(r.deps.out()) as { s3Key: string; config: { kmsKeyId: string } };
   assert.equal(shown.s3Key, 'signer/3.key.zstd.encrypted');
   assert.deepEqual(listAll(dir), []);
+});
+
+test('the right signer.key already in place at 0666: put back to 0600 and logged; exit 0', async () => {
+  const dir = out();
+  mkdirSync(join(dir, 'staking'), { mode: 0o700 });
+  const keyPath = join(dir, 'staking', 'signer.key');
+  writeFileSync(keyPath, SK);
+  chmodSync(keyPath, 0o666);
+  const r = await run(dir);
+  assert.equal(r.code, 0, r.deps.err());
+  assert.equal(statSync(keyPath).mode & 0o7777, 0o600);
+  const fixed = r.deps.logs().find((l) => l.code === 'W_MODE_FIXED');
+  assert.deepEqual([fixed?.path, fixed?.from, fixed?.to], [keyPath, '0666', '0600']);
+  assert.ok(r.deps.logs().some((l) => l.msg === 'signer key already in place, nothing written'));
+});
+
+test('--key-path and --public-key-path aliasing through a directory symlink: exit 2, nothing written', async () => {
+  const dir = out();
+  mkdirSync(join(dir, 'b'));
+  symlinkSync(join(dir, 'b'), join(dir, 'blink'));
+  const r = await run(dir, { 'key-path': join(dir, 'b', 'signer.key'), 'public-key-path': join(dir, 'blink', 'signer.key') });
+  assert.equal(r.code, 2, r.deps.err());
+  assert.match(r.deps.err(), /--key-path and --public-key-path name the same file .*\/b\/signer\.key/);
+  assert.deepEqual(listAll(dir), ['b', 'blink']);
 });

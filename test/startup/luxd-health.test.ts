@@ -96,3 +96,31 @@ test('waitHealthy: abort ends the wait with the abort reason', async () => {
   setTimeout(() => ac.abort(new Error('child exited')), 100);
   await assert.rejects(waitHealthy({ apiUrl: f.url, apiPrefix: '/ext', timeoutMs: 60_000, intervalMs: 10_000, signal: ac.signal }), /child exited/);
 });
+
+test('waitHealthy: one info line every 30 s while unhealthy, with elapsed, timeout and the failing checks', async () => {
+  const f = await fake({ healthyAfterMs: 600_000 });
+  // a clock that moves 7 s per reading: 30 s pass within a handful of real 1 ms polls
+  let t = 0;
+  const now = () => (t += 7000);
+  const lines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
+  const log = {
+    info: (obj: Record<string, unknown>, msg: string) => lines.push({ level: 'info', obj, msg }),
+    debug: (obj: Record<string, unknown>, msg: string) => lines.push({ level: 'debug', obj, msg }),
+  };
+  const w = await waitHealthy({ apiUrl: f.url, apiPrefix: '/ext', timeoutMs: 100_000, intervalMs: 1, log: log as never, now });
+  assert.equal(w.healthy, false);
+  const progress = lines.filter((l) => l.level === 'info');
+  // 100 s of waiting: lines at >= 30, 60, 90 s, no more
+  assert.equal(progress.length, 3, JSON.stringify(progress));
+  assert.deepEqual(progress.map((p) => p.obj.timeoutS), [100, 100, 100]);
+  assert.ok((progress[0]!.obj.elapsedS as number) >= 30 && (progress[0]!.obj.elapsedS as number) < 40);
+  assert.match(progress[0]!.msg, /^waiting for luxd to turn healthy: \d+s of 1m40s \(failing checks: [a-zA-Z]/);
+  assert.ok((progress[0]!.obj.failing as string[]).length > 0);
+  // luxd not even listening: the reason is the connection error
+  lines.length = 0;
+  t = 0;
+  const dead = await server((_q, r) => r.end());
+  await dead.close();
+  await waitHealthy({ apiUrl: dead.url, apiPrefix: '/ext', timeoutMs: 40_000, intervalMs: 1, log: log as never, now });
+  assert.match(lines.find((l) => l.level === 'info')!.msg, /\(ECONNREFUSED\)$/);
+});

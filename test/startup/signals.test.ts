@@ -2,7 +2,9 @@
 // the grace period escalates to SIGKILL of the whole group (child and grandchild).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startSupervisor, readRecord, waitFor, alive, logsMatching } from './helpers.js';
+import { groupMembers, parseProcStat } from '../../src/startup/process-group.js';
 
 test('SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 reach luxd, which keeps running; SIGTERM then stops it with 0', async () => {
   const run = await startSupervisor([], []);
@@ -89,4 +91,75 @@ test('running as PID 1 logs the reaping warning once', async () => {
   const w = logsMatching(run.deps, 'running as PID 1');
   assert.equal(w.length, 1);
   assert.match(String(w[0]!.msg), /shareProcessNamespace: true/);
+});
+
+/** Start a supervised fake whose grandchild ignores SIGTERM; resolves once its handlers are in. */
+async function withStubbornGrandchild(flags: string[], fakeArgs: string[] = []) {
+  const run = await startSupervisor(flags, ['--fake-grandchild', '--fake-grandchild-ignore-sigterm', ...fakeArgs]);
+  const rec = await waitFor(() => {
+    const r = readRecord(run.record) as (ReturnType<typeof readRecord> & { grandchildReady?: boolean }) | undefined;
+    return r?.port && r.grandchildReady ? r : undefined;
+  }, 'fake with a grandchild that ignores SIGTERM');
+  return { run, rec };
+}
+
+test('SIGTERM: luxd exits at once, a member of its group ignores SIGTERM: the grace timer still runs, SIGKILLs the group, and only then the supervisor exits', { timeout: 30_000 }, async () => {
+  const { run, rec } = await withStubbornGrandchild(['--grace-period', '1500ms']);
+  run.deps.raise('SIGTERM');
+  assert.equal(await run.done, 0, "luxd's own exit code");
+  // nothing of luxd's group may outlive the supervisor (zombies waiting for their reaper do not count)
+  assert.deepEqual(groupMembers(rec.pid), []);
+  assert.equal(logsMatching(run.deps, 'waiting for 1 more process(es) of its group').length, 1);
+  assert.equal(logsMatching(run.deps, 'grace period over').length, 1);
+  assert.equal(logsMatching(run.deps, "luxd's process group is gone").length, 1);
+  await waitFor(() => !alive(rec.grandchildPid!), 'grandchild reaped');
+});
+
+test('luxd exits on its own and leaves a group member behind: it is stopped (SIGTERM, grace, SIGKILL) before the supervisor exits with luxd\'s code', { timeout: 30_000 }, async () => {
+  const { run, rec } = await withStubbornGrandchild(['--grace-period', '500ms'], ['--fake-exit-after-ms=3000', '--fake-exit-code=3']);
+  assert.equal(await run.done, 3);
+  assert.deepEqual(groupMembers(rec.pid), []);
+  const warn = logsMatching(run.deps, 'luxd exited but 1 process(es) of its group still run; stopping them');
+  assert.equal(warn.length, 1);
+  assert.deepEqual(warn[0]!.pids, [rec.grandchildPid]);
+  assert.equal(logsMatching(run.deps, 'grace period over').length, 1);
+});
+
+test('a second SIGINT during the grace period SIGKILLs the group at once (Ctrl-C twice)', { timeout: 20_000 }, async () => {
+  const run = await startSupervisor(['--grace-period', '60s'], ['--fake-ignore-sigterm']);
+  await waitFor(() => readRecord(run.record)?.port, 'fake listening');
+  run.deps.raise('SIGINT');
+  await waitFor(() => readRecord(run.record)?.signals.some((s) => s.signal === 'SIGINT'), 'first SIGINT delivered');
+  run.deps.raise('SIGINT');
+  assert.equal(await run.done, 137);
+  assert.deepEqual(readRecord(run.record)!.signals.map((s) => s.signal), ['SIGINT'], 'the second SIGINT is not forwarded: SIGKILL instead');
+  assert.equal(logsMatching(run.deps, 'SIGINT during the grace period; sending SIGKILL now').length, 1);
+  assert.equal(logsMatching(run.deps, 'grace period over').length, 0);
+});
+
+test('a repeated SIGTERM during the grace period is forwarded again and keeps the deadline (no early SIGKILL)', { timeout: 20_000 }, async () => {
+  const run = await startSupervisor(['--grace-period', '800ms'], ['--fake-ignore-sigterm']);
+  await waitFor(() => readRecord(run.record)?.port, 'fake listening');
+  run.deps.raise('SIGTERM');
+  await waitFor(() => readRecord(run.record)?.signals.length === 1, 'first SIGTERM delivered');
+  run.deps.raise('SIGTERM');
+  await waitFor(() => readRecord(run.record)?.signals.length === 2, 'second SIGTERM delivered');
+  assert.equal(await run.done, 137);
+  assert.deepEqual(readRecord(run.record)!.signals.map((s) => s.signal), ['SIGTERM', 'SIGTERM']);
+  const again = logsMatching(run.deps, 'the grace period keeps its deadline');
+  assert.equal(again.length, 1);
+  assert.ok(typeof again[0]!.killInMs === 'number' && (again[0]!.killInMs as number) <= 800);
+  assert.equal(logsMatching(run.deps, 'grace period over').length, 1);
+  assert.equal(logsMatching(run.deps, 'sending SIGKILL now').length, 0);
+});
+
+test('process group members: /proc stat parsing (comm with spaces and parentheses), our own group seen', () => {
+  assert.deepEqual(parseProcStat('4242 (my (odd) name) S 1 4240 4240 0 -1'), { pid: 4242, state: 'S', pgrp: 4240 });
+  assert.equal(parseProcStat('garbage'), undefined);
+  const own = parseProcStat(readFileSync(`/proc/${process.pid}/stat`, 'latin1'))!;
+  assert.equal(own.pid, process.pid);
+  assert.ok(groupMembers(own.pgrp).some((m) => m.pid === process.pid));
+  // without procfs: kill(-pgid, 0) decides
+  assert.deepEqual(groupMembers(own.pgrp, '/nonexistent-proc'), [{ pid: own.pgrp, state: '?' }]);
+  assert.deepEqual(groupMembers(999_999_999, '/nonexistent-proc'), []);
 });

@@ -111,3 +111,31 @@ for (const [name, file, pre] of TARGETS) {
     assert.equal((await p.done).code, 0);
   });
 }
+
+test('luxops (SEA): SIGTERM to the supervisor; luxd exits, a member of its group ignores SIGTERM: SIGKILLed after the grace period, nothing of the group outlives the supervisor; a second SIGINT kills at once', { skip: existsSync(BINARIES.sea) ? false : 'not built' }, async () => {
+  const { groupMembers } = await import('../../src/startup/process-group.js');
+  const f = await fakeArgs(['--fake-grandchild', '--fake-grandchild-ignore-sigterm']);
+  after(() => {
+    const gc = (readRecord(f.record) as { grandchildPid?: number } | undefined)?.grandchildPid;
+    if (gc && alive(gc)) process.kill(gc, 'SIGKILL');
+  });
+  const p = start(BINARIES.sea, [], ['--api-url', f.api, '--grace-period', '1s', ...f.args]);
+  const rec = await waitFor(() => {
+    const r = readRecord(f.record) as (ReturnType<typeof readRecord> & { grandchildReady?: boolean }) | undefined;
+    return r?.port && r.grandchildReady ? r : undefined;
+  }, 'grandchild ready', 20_000);
+  process.kill(p.pid, 'SIGTERM');
+  assert.deepEqual(await p.done, { code: 0, signal: null });
+  assert.deepEqual(groupMembers(rec.pid), [], 'no live member of luxd\'s group after the supervisor exited');
+  const lines = jsonLines(p.err());
+  assert.ok(lines.some((l) => String(l.msg).startsWith('grace period over')), p.err());
+
+  // Ctrl-C twice: luxd ignores SIGINT, the second one SIGKILLs without waiting the 60 s grace
+  const g = await fakeArgs(['--fake-ignore-sigterm']);
+  const q = start(BINARIES.sea, [], ['--api-url', g.api, '--grace-period', '60s', ...g.args]);
+  await waitFor(() => readRecord(g.record)?.port, 'luxd listening', 20_000);
+  process.kill(q.pid, 'SIGINT');
+  await waitFor(() => readRecord(g.record)?.signals.some((s) => s.signal === 'SIGINT'), 'first SIGINT delivered');
+  process.kill(q.pid, 'SIGINT');
+  assert.deepEqual(await q.done, { code: 137, signal: null });
+});

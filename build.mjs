@@ -130,8 +130,10 @@ async function sea() {
   const base = pinnedNode('x64');
   const work = join(cache, `sea-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  // The SEA main: the multi-call entry with every utility as an asset (see embedChunks).
-  const main = join(work, 'main.cjs');
+  // The SEA main: the multi-call entry with every utility as an asset (see embedChunks). The blob
+  // keeps main's path as given, and stack traces show it: a relative name (the blob is made in
+  // `work`) reads `luxops.cjs:9:124` instead of this build's temp path, and keeps builds reproducible.
+  const main = join(work, 'luxops.cjs');
   await build({ ...common, banner: undefined, entryPoints: [join(root, 'src/cli.ts')], outfile: main, plugins: [embedChunks('sea')] });
   const assets = {};
   for (const [name, code] of seaAssets) {
@@ -142,9 +144,9 @@ async function sea() {
   Object.assign(assets, chunkCodeCaches(base, work, assets));
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'sea-prep.blob');
-  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true, assets }));
+  writeFileSync(config, JSON.stringify({ main: relative(work, main), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true, assets }));
   // Generate the blob with the same Node that will run it (code cache is version-specific).
-  quiet(base, ['--experimental-sea-config', config]);
+  quiet(base, ['--experimental-sea-config', config], { cwd: work });
   const injected = join(work, 'luxops');
   copyFileSync(base, injected);
   quiet(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), injected, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
@@ -206,9 +208,9 @@ for (const { name, file, out } of ${JSON.stringify(list)}) {
 }
 
 /** Run a tool; its chatter (postject's ELF section warnings) is shown only when it fails. */
-function quiet(cmd, args) {
+function quiet(cmd, args, opts = {}) {
   try {
-    execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     process.stderr.write(String(e.stdout ?? '') + String(e.stderr ?? ''));
     throw e;

@@ -152,7 +152,7 @@ async function bundles() {
 }
 
 async function sea() {
-  const base = pinnedNode('x64');
+  const base = await pinnedNode('x64');
   const work = join(cache, `sea-${process.pid}`);
   mkdirSync(work, { recursive: true });
   // The SEA main: the multi-call entry with every utility as an asset (see embedChunks). The blob

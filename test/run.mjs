@@ -42,4 +42,9 @@ function main(args) {
 }
 
 if (isPinned()) process.exit(main(process.argv.slice(2)));
-else runPinned('node', process.argv.slice(1));
+else {
+  runPinned('node', process.argv.slice(1)).catch((e) => {
+    console.error(`test/run.mjs: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

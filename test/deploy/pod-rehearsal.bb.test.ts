@@ -48,22 +48,22 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
 
   // --- what lives outside the pod --------------------------------------------------------------
   const keysEnv = (containers[1]!.envFrom ?? []).find((e: any) => e.configMapRef)?.configMapRef.name as string;
-  const bucket = (get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).LUXOPS_S3_BUCKET!;
-  const kmsKeyId = (get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).LUXOPS_KMS_KEY_ID!;
+  const bucket = (get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).LUXOPS_KEY_DOWNLOADER_S3_BUCKET!;
+  const kmsKeyId = (get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).LUXOPS_KEY_DOWNLOADER_KMS_KEY_ID!;
   const s3 = await startS3(bucket);
   after(() => s3.close());
   const kms = await startFakeKms({ keys: [{ id: 'mainnet-staking-key', alias: kmsKeyId }] });
   after(() => kms.close());
 
   const rlpEnv = containerEnv(containers[3]!, objs, { fieldRef: { 'status.podIP': '127.0.0.1' }, secretKeyRef: {} });
-  const file = rlpEnv.LUXOPS_RLP_FILE!;
-  const partNames = rlpEnv.LUXOPS_RLP_PARTS!.split(',');
+  const file = rlpEnv.LUXOPS_RLP_IMPORT_FILE!;
+  const partNames = rlpEnv.LUXOPS_RLP_IMPORT_PARTS!.split(',');
   const chain = buildChain(0, BLOCKS + 1); // block 0 .. BLOCKS, split across every part the overlay lists
   const parts = splitBytes(chain, Math.ceil(chain.length / partNames.length));
   assert.equal(parts.length, partNames.length);
   const files: Record<string, Uint8Array> = {};
   for (const [i, p] of parts.entries()) {
-    files[rlpEnv.LUXOPS_RLP_PART_NAME_TEMPLATE!.replace('{file}', file).replace('{part}', partNames[i]!)] = p.data;
+    files[rlpEnv.LUXOPS_RLP_IMPORT_PART_NAME_TEMPLATE!.replace('{file}', file).replace('{part}', partNames[i]!)] = p.data;
   }
   const cdn = await startFaultServer({ files });
   after(() => cdn.close());
@@ -84,11 +84,12 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/nonexistent/aws-config',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    LUXOPS_S3_ENDPOINT: s3.endpoint,
-    LUXOPS_KMS_ENDPOINT: kms.url,
+    // the stand-ins' endpoints, for each command that talks to S3 and KMS
+    ...Object.fromEntries(['KEY_DOWNLOADER', 'SIGNER_DOWNLOADER', 'KEY_UPLOADER'].flatMap((c) => [[`LUXOPS_${c}_S3_ENDPOINT`, s3.endpoint], [`LUXOPS_${c}_KMS_ENDPOINT`, kms.url]])),
   };
   const objKey = (c: Container, flag: string) => (c.command ?? []).find((a) => a.startsWith(`--${flag}=`))!.split('=')[1]!.replace('{ordinal}', ordinal);
-  const keysCm = get(objs, 'ConfigMap', keysEnv).data as Record<string, string>;
+  // the operator seals with the bucket, key and tag the pod's downloaders read (key-uploader's own twins)
+  const keysCm = Object.fromEntries(Object.entries(get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).filter(([k]) => k.startsWith('LUXOPS_KEY_DOWNLOADER_')).map(([k, v]) => [k.replace('LUXOPS_KEY_DOWNLOADER_', 'LUXOPS_KEY_UPLOADER_'), v]));
   const up = await runBin(BINARIES.sea, [
     'key-uploader',
     `--tls-key-path=${join(operator, 'staker.key')}`, `--tls-cert-path=${join(operator, 'staker.crt')}`, `--signer-key-path=${join(operator, 'signer.key')}`,
@@ -123,7 +124,7 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
       .replace(new RegExp(`^(--http-port=)?${declaredHttp}$`), `$1${httpPort}`);
   };
   const recordPath = join(pod, 'fake-luxd-record.json');
-  const aliasIds = rlpEnv.LUXOPS_ALIAS!.split(',').map((a) => a.split('=')[1]!);
+  const aliasIds = rlpEnv.LUXOPS_STARTUP_ALIAS!.split(',').map((a) => a.split('=')[1]!);
   const kubelet = (c: Container) => {
     const env = containerEnv(c, objs, { fieldRef: { 'metadata.name': hostname, 'status.podIP': '127.0.0.1' }, secretKeyRef: {} });
     const mapped: Record<string, string> = {};
@@ -156,7 +157,7 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   const luxd = containers[3]!;
   const { argv, env } = kubelet(luxd);
   // the export host: the fault server serves every part at its root
-  env.LUXOPS_RLP_BASE_URL = cdn.url;
+  env.LUXOPS_RLP_IMPORT_BASE_URL = cdn.url;
   env.FAKE_LUXD_RECORD = recordPath;
   env.FAKE_LUXD_HEALTHY_AFTER_MS = '400';
   env.FAKE_LUXD_CHAINS = aliasIds.join(',');
@@ -186,14 +187,14 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   assert.ok(status.aliases.every((a: { state: string }) => a.state === 'done'), JSON.stringify(status.aliases));
 
   const record = JSON.parse(readFileSync(recordPath, 'utf8'));
-  for (const entry of rlpEnv.LUXOPS_ALIAS!.split(',')) {
+  for (const entry of rlpEnv.LUXOPS_STARTUP_ALIAS!.split(',')) {
     const [alias, id] = entry.split('=');
     assert.equal(record.aliases[alias!], id, `alias ${alias} applied`);
   }
   assert.equal(record.imports.length, 1, 'one import');
   assert.equal(record.imports[0].last, BLOCKS);
   assert.equal(record.height, BLOCKS);
-  const marker = env.LUXOPS_RLP_MARKER ?? join(env.LUXOPS_RLP_DEST_DIR!, '.rlp-import.done');
+  const marker = env.LUXOPS_RLP_IMPORT_MARKER ?? join(env.LUXOPS_RLP_IMPORT_DEST_DIR!, '.rlp-import.done');
   assert.ok(marker.startsWith(pod), `marker inside the pod filesystem: ${marker}`);
   assert.ok(existsSync(marker), 'import marker written');
   // the fake luxd got the manifest's luxd flags, mapped into the pod filesystem

@@ -9,7 +9,7 @@
 //   - added latency before luxd is spawned: a probe child records performance.timeOrigin (its exec
 //     time); minus the same probe spawned directly by this script; target <= 100 ms
 // Supervisors run with the chart's flags (CHART_FLAGS: status server on, as in deploy/base).
-// Usage: node bench/startup.mjs [runs=5]   (needs `node build.mjs` first; loopback only)
+// Usage: node bench/startup.mjs [runs=5] [--sea PATH ...]   (needs `node build.mjs` first; loopback only)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -19,6 +19,8 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const FAKE = join(root, 'test/fixtures/fake-luxd.mjs');
 const runs = Math.max(1, Math.min(50, Number(process.argv[2] ?? 5)));
+// --sea PATH (repeatable): another single executable as an extra variant, e.g. one built on another Node
+const extraSeas = process.argv.flatMap((a, i) => (a === '--sea' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
 const INTERVAL_MS = 1000;
 // what deploy/base/statefulset.yaml passes (the status server on a free loopback port here)
 const CHART_FLAGS = ['--status-listen', '127.0.0.1:0', '--health-timeout', '1800s', '--grace-period', '50s'];
@@ -30,6 +32,7 @@ const SUPERVISORS = {
   'luxops.cjs startup': [process.execPath, [join(root, 'dist/luxops.cjs'), 'startup']],
   'bin/startup.cjs': [process.execPath, [join(root, 'dist/bin/startup.cjs')]],
   ...(existsSync(join(root, 'dist/luxops')) ? { 'luxops startup (SEA)': [join(root, 'dist/luxops'), ['startup']] } : {}),
+  ...Object.fromEntries(extraSeas.map((p) => [`${p} startup`, [p, ['startup']]])),
 };
 
 const SHELL = `

@@ -14,9 +14,9 @@
 // test/fixtures/fake-kube-api.mjs (TLS, the LB has its address at the first read) and a 5-node
 // `--bootstrap-nodes` table. Its resolution happens before the spawn; the supervisor logs how long it
 // took (resolveMs), and the table shows the added spawn latency with and without that time.
-// `+ pod IP, peers` is what the overlays run without that component (LUXOPS_PUBLIC_IP_FROM=pod and the
+// `+ pod IP, peers` is what the overlays run without that component (LUXOPS_STARTUP_PUBLIC_IP_FROM=pod and the
 // bootstrap table): no API call, no wait.
-// Usage: node bench/startup.mjs [runs=5]   (needs `node build.mjs` first; loopback only)
+// Usage: node bench/startup.mjs [runs=5] [--sea PATH ...]   (needs `node build.mjs` first; loopback only)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -28,6 +28,8 @@ import { makeKubeCa, startFakeKubeApi } from '../test/fixtures/fake-kube-api.mjs
 const root = new URL('..', import.meta.url).pathname;
 const FAKE = join(root, 'test/fixtures/fake-luxd.mjs');
 const runs = Math.max(1, Math.min(50, Number(process.argv[2] ?? 5)));
+// --sea PATH (repeatable): another single executable as an extra variant, e.g. one built on another Node
+const extraSeas = process.argv.flatMap((a, i) => (a === '--sea' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
 const INTERVAL_MS = 1000;
 // what deploy/base/statefulset.yaml passes (the status server on a free loopback port here)
 const CHART_FLAGS = ['--health-timeout', '1800s', '--grace-period', '50s'];
@@ -46,7 +48,7 @@ writeFileSync(join(saDir, 'namespace'), 'lux-mainnet');
 const kubeApi = await startFakeKubeApi({ certPath: kubeCa.certPath, keyPath: kubeCa.keyPath, namespace: 'lux-mainnet', services: { 'luxd-3': { ip: '203.0.113.7' } }, tokens: ['bench-token'] });
 const NODE_IDS = ['NodeID-8mCxB5QtMDX1S84zaXF7i8vGcP4FJxACH', 'NodeID-Pss5uJBPNECYvPZVuas9sE8ZwSpwP43Tr', 'NodeID-F1snfkawAgudnrp4wZWRK6syZwokPRfb2', 'NodeID-H7KVD16b5b8uzWy9uUdrjzsBLEbbTaUKc', 'NodeID-aVsqjzUqNNTNDxbRwkCUrwnVgEe5x8Qc'];
 const PEERS = ['--bootstrap-nodes', NODE_IDS.map((id) => `${id}@luxd-{ordinal}.luxd-headless.lux-mainnet.svc.cluster.local:9631`).join(',')];
-// what an overlay runs without the component: LUXOPS_PUBLIC_IP_FROM=pod + LUXOPS_BOOTSTRAP_NODES
+// what an overlay runs without the component: LUXOPS_STARTUP_PUBLIC_IP_FROM=pod + LUXOPS_STARTUP_BOOTSTRAP_NODES
 const POD_FLAGS = ['--public-ip-from', 'pod', ...PEERS];
 const NETWORK_FLAGS = ['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', saDir, ...PEERS];
 const NETWORK_ENV = { HOSTNAME: 'luxd-3', POD_IP: '10.1.2.3', KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(kubeApi.port) };
@@ -59,6 +61,7 @@ const SUPERVISORS = {
   ...(hasSea ? { 'luxops startup (SEA)': [join(root, 'dist/luxops'), ['startup']] } : {}),
   ...(hasSea ? { 'SEA + pod IP, peers': [join(root, 'dist/luxops'), ['startup', ...POD_FLAGS], NETWORK_ENV] } : {}),
   ...(hasSea ? { 'SEA + public IP': [join(root, 'dist/luxops'), ['startup', ...NETWORK_FLAGS], NETWORK_ENV] } : {}),
+  ...Object.fromEntries(extraSeas.map((p) => [`${p} startup`, [p, ['startup']]])),
 };
 /** resolveMs of the supervisor's `luxd --public-ip=` line, from its stderr. */
 function resolveMsOf(stderr) {

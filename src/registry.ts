@@ -12,31 +12,31 @@ export const commands: readonly Command[] = [
     () => import('./startup/command.js').then((m) => m.startupCommand),
   ),
   lazyCommand(
-    { name: 'rlp-import', summary: 'download a multi-part C-chain RLP export (resumable, verified) and import it into luxd' },
+    { name: 'rlp-import', summary: 'Download a multi-part C-chain RLP export (resumable, verified) and import it into luxd' },
     () => import('./rlp-import/command.js').then((m) => m.rlpImportCommand),
   ),
   lazyCommand(
-    { name: 'restore-snapshot', summary: 'stream a .tar/.tar.gz snapshot into the data dir (safe extraction, sha256, marker)' },
+    { name: 'restore-snapshot', summary: 'Stream a .tar/.tar.gz snapshot into the data dir (safe extraction, sha256, marker)' },
     () => import('./rlp-import/restore-command.js').then((m) => m.restoreSnapshotCommand),
   ),
   lazyCommand(
-    { name: 'key-downloader', summary: 'download the TLS staking key + certificate from S3 (KMS envelope), verify the NodeID, write them safely' },
+    { name: 'key-downloader', summary: 'Download the TLS staking key + certificate from S3 (KMS envelope), verify the NodeID, write them safely' },
     () => import('./key-downloader/command.js').then((m) => m.keyDownloaderCommand),
   ),
   lazyCommand(
-    { name: 'signer-downloader', summary: 'download the BLS signer key from S3 (KMS envelope), verify it, derive public key + proof of possession, write it safely' },
+    { name: 'signer-downloader', summary: 'Download the BLS signer key from S3 (KMS envelope), verify it, derive public key + proof of possession, write it safely' },
     () => import('./signer-downloader/command.js').then((m) => m.signerDownloaderCommand),
   ),
   lazyCommand(
-    { name: 'key-uploader', summary: 'seal local TLS staking key/cert and/or BLS signer key with KMS into the avalanche-ops envelope and upload to S3' },
+    { name: 'key-uploader', summary: 'Seal local TLS staking key/cert and/or BLS signer key with KMS into the avalanche-ops envelope and upload to S3' },
     () => import('./key-downloader/uploader-command.js').then((m) => m.keyUploaderCommand),
   ),
   lazyCommand(
-    { name: 'faucet', summary: 'devnet token faucet: /drip, /health, a web page and /metrics, with per-IP and per-address limits' },
+    { name: 'faucet', summary: 'Devnet token faucet: /drip, /health, a web page and /metrics, with per-IP and per-address limits' },
     () => import('./faucet/command.js').then((m) => m.faucetCommand),
   ),
   lazyCommand(
-    { name: 'install', summary: 'copy this executable into DIR (0755, atomic) and link every command name to it' },
+    { name: 'install', summary: 'Copy this executable into DIR (0755, atomic) and link every command name to it' },
     () => import('./install/command.js').then((m) => m.installCommand),
   ),
 ];

@@ -19,3 +19,12 @@ test('every registry entry matches the command it loads', async () => {
     names.add(entry.name);
   }
 });
+
+test('summaries start with a capital letter and end without a period', () => {
+  for (const c of commands) assert.match(c.summary, /^[A-Z].*[^.]$/, c.name);
+});
+
+test('the env check knows every command (another command\'s LUXOPS_<COMMAND>_* variables are not typos)', async () => {
+  const { COMMAND_NAMES } = await import('../src/core/env-check.js');
+  assert.deepEqual([...COMMAND_NAMES].sort(), commands.map((c) => c.name).sort());
+});

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Test runner behind `npm test`: builds dist/ when it is missing or older than src/ (black-box
-// tests run the built executables), then runs every test file under node:test with tsx for TS.
+// tests run the built executables; dist/luxops-linux-arm64 only comes from `npm run build`, and its
+// tests skip without it), then runs every test file under node:test with tsx for TS.
 // The tests run on the Node that ships in the single executable (scripts/node24.mjs): started by
 // another node (e.g. the system's Node 20), this runner re-runs itself on the pinned one.
 // Usage: node test/run.mjs [--unit] [--only PATTERN]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPinned, runPinned } from '../scripts/node24.mjs';
+import { hostArch, isPinned, runPinned } from '../scripts/node24.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -25,8 +26,9 @@ function main(args) {
     const built = ['dist/luxops', 'dist/luxops.cjs'].map((f) => join(root, f));
     const stale = built.some((f) => !existsSync(f)) || newest(join(root, 'src')) > Math.min(...built.map((f) => statSync(f).mtimeMs));
     if (stale) {
-      console.log('# building dist/ for the black-box tests');
-      const b = spawnSync(process.execPath, [join(root, 'build.mjs')], { stdio: 'inherit' });
+      // this machine's executable only: the arm64 one (under qemu, ~30 s more) is `npm run build`'s
+      console.log(`# building dist/ for the black-box tests (node build.mjs --arch ${hostArch()})`);
+      const b = spawnSync(process.execPath, [join(root, 'build.mjs'), '--arch', hostArch()], { stdio: 'inherit' });
       if (b.status !== 0) return b.status ?? 1;
     }
   }
@@ -42,4 +44,9 @@ function main(args) {
 }
 
 if (isPinned()) process.exit(main(process.argv.slice(2)));
-else runPinned('node', process.argv.slice(1));
+else {
+  runPinned('node', process.argv.slice(1)).catch((e) => {
+    console.error(`test/run.mjs: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

@@ -1,17 +1,18 @@
 // Flags every S3 + KMS envelope command shares (key-downloader, signer-downloader, key-uploader).
 // Names follow avalanche-ops' downloaders so existing pod specs keep working; each command puts this
 // fragment into its own option table, which stays the single source of its flags and env twins.
+// --kms-key-id and --aad-tag are `requiredUnless: 'plaintext'`: missing ones are reported with the
+// other missing flags, in one error.
 import type { OptionDef } from './options.js';
-import { UsageError } from './errors.js';
 
 export const AWS_ENVELOPE_OPTIONS = [
   { name: 's3-region', type: 'string', required: true, metavar: 'REGION', help: 'region of the S3 bucket' },
   { name: 's3-bucket', type: 'string', required: true, metavar: 'BUCKET', help: 'S3 bucket holding the objects' },
   { name: 's3-endpoint', type: 'url', help: 'S3-compatible endpoint (path-style requests), e.g. MinIO' },
   { name: 'kms-region', type: 'string', metavar: 'REGION', help: 'region of the KMS key (default: --s3-region)' },
-  { name: 'kms-key-id', type: 'string', metavar: 'KEY', help: 'KMS key id, ARN or alias that wraps the data keys (required unless --plaintext)' },
+  { name: 'kms-key-id', type: 'string', metavar: 'KEY', requiredUnless: 'plaintext', help: 'KMS key id, ARN or alias that wraps the data keys (required unless --plaintext)' },
   { name: 'kms-endpoint', type: 'url', help: 'KMS-compatible endpoint' },
-  { name: 'aad-tag', type: 'string', metavar: 'TAG', help: 'AES-GCM additional authenticated data, as given to avalanche-ops (required unless --plaintext)' },
+  { name: 'aad-tag', type: 'string', metavar: 'TAG', requiredUnless: 'plaintext', help: 'AES-GCM additional authenticated data, as given to avalanche-ops (required unless --plaintext)' },
   { name: 'profile-name', type: 'string', metavar: 'NAME', help: 'AWS shared-config profile (after env credentials in the default chain)' },
   { name: 'plaintext', type: 'bool', help: 'objects are not envelope-encrypted (stores with server-side encryption); no KMS call' },
   { name: 'overwrite', type: 'bool', help: 'replace existing files that hold a different key' },
@@ -35,11 +36,4 @@ export interface AwsEnvelopeConfig {
   readonly retries: number;
   readonly retryMaxTime: number;
   readonly requestTimeout: number;
-}
-
-/** Cross-flag rule: the envelope needs a KMS key and an AAD tag unless objects are plaintext. */
-export function validateEnvelopeFlags(c: AwsEnvelopeConfig, verb: 'decrypt' | 'encrypt' = 'decrypt'): void {
-  if (c.plaintext) return;
-  if (!c.kmsKeyId) throw new UsageError(`missing required flag --kms-key-id (or LUXOPS_KMS_KEY_ID): needed to ${verb} the envelope; pass --plaintext for unencrypted objects`, 'E_MISSING_FLAG');
-  if (c.aadTag === undefined) throw new UsageError(`missing required flag --aad-tag (or LUXOPS_AAD_TAG): needed to ${verb} the envelope; pass --plaintext for unencrypted objects`, 'E_MISSING_FLAG');
 }

@@ -2,8 +2,10 @@
 // option table. This file turns a table + `run` into that main: parsing, --help, --check, the
 // logger, and mapping errors to the EXIT table. Utilities never touch `process`.
 import type { Logger } from 'pino';
-import { COMMON_OPTIONS, parseArgs, checkRequired, redactConfig, formatHelp } from './options.js';
+import { COMMON_OPTIONS, HELP_ALL_OPTION, bindEnv, parseArgs, checkRequired, redactConfig } from './options.js';
 import type { OptionDef, ConfigOf, ParsedArgs } from './options.js';
+import { formatHelp } from './help.js';
+import { envWarnings } from './env-check.js';
 import type { SignalSource } from './shutdown.js';
 import { createLogger, lazyLogger } from './log.js';
 import type { LogSink } from './log.js';
@@ -29,6 +31,10 @@ export interface Deps {
   execPath: string;
   /** true when running as the self-contained binary */
   isSea: boolean;
+  /** columns of the terminal stdout is (help is wrapped to it); undefined when it is not one (80) */
+  stdoutColumns?: number;
+  /** columns of the terminal stderr is (pretty logs, the live progress line); undefined when it is not one */
+  stderrColumns?: number;
   /** program name for messages ("luxops") */
   prog: string;
   /** names of every command this executable serves (the entry binds the registry's; `install` links them) */
@@ -45,6 +51,11 @@ export interface RunContext<C> {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly deps: Deps;
   readonly log: Logger;
+  /**
+   * progress events are drawn as a live line (stderr is a terminal and --log-format is not json):
+   * long work may report more often than the every-few-seconds its JSON lines use
+   */
+  readonly liveProgress: boolean;
 }
 
 export interface CommandSpec<T extends readonly OptionDef[]> {
@@ -78,7 +89,10 @@ export interface Command {
 
 /** Build a command's `main` from its spec. */
 export function defineCommand<const T extends readonly OptionDef[]>(spec: CommandSpec<T>): Command {
-  const table = [...spec.options, ...COMMON_OPTIONS] as const;
+  // env twins named after the command (LUXOPS_RLP_IMPORT_TIMEOUT), see bindEnv
+  const own = bindEnv(spec.options, spec.name);
+  const grouped = own.some((d) => d.group !== undefined);
+  const table = [...own, ...COMMON_OPTIONS, ...(grouped ? [HELP_ALL_OPTION] : [])];
   return {
     name: spec.name,
     summary: spec.summary,
@@ -89,16 +103,16 @@ export function defineCommand<const T extends readonly OptionDef[]>(spec: Comman
       let parsed: ParsedArgs<ConfigOf<T>>;
       try {
         parsed = parseArgs(table, argv, env) as unknown as ParsedArgs<ConfigOf<T>>;
-        const common = parsed.config as unknown as { help: boolean };
-        if (common.help) {
-          deps.stdout.write(formatHelp({ prog, usage: spec.usage ?? '[flags]', summary: spec.summary, table, extra: spec.helpExtra }));
+        const common = parsed.config as unknown as { help: boolean; helpAll?: boolean };
+        if (common.help || common.helpAll) {
+          deps.stdout.write(formatHelp({ prog, usage: spec.usage ?? '[flags]', summary: spec.summary, table, extra: spec.helpExtra, columns: deps.stdoutColumns, all: common.helpAll }));
           return EXIT.OK;
         }
         const pos = spec.positionals ?? { min: 0, max: 0, metavar: '' };
         if (parsed.positionals.length > pos.max) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[pos.max])}`, 'E_UNEXPECTED_ARG');
         if (parsed.positionals.length < pos.min) throw new UsageError(`missing argument ${pos.metavar}`, 'E_MISSING_ARG');
         if (parsed.rest.length > 0 && !spec.allowRest) throw new UsageError(`unexpected arguments after --: ${JSON.stringify(parsed.rest[0])}`, 'E_UNEXPECTED_ARG');
-        checkRequired(spec.options, parsed.config as Record<string, unknown>);
+        checkRequired(own, parsed.config as Record<string, unknown>);
         spec.validate?.(parsed, env);
       } catch (e) {
         if (e instanceof UsageError) {
@@ -107,16 +121,19 @@ export function defineCommand<const T extends readonly OptionDef[]>(spec: Comman
         }
         throw e;
       }
-      const cfg = parsed.config as unknown as Record<string, unknown> & { check: boolean; logLevel: string };
+      const cfg = parsed.config as unknown as Record<string, unknown> & { check: boolean; logLevel: string; logFormat: string };
+      // lazy: pino and the stderr stream are set up by the first line logged, not before `run`
+      const log = deps.log ?? lazyLogger(() => createLogger({ level: cfg.logLevel, component: spec.name, sink: deps.stderr, format: cfg.logFormat, columns: deps.stderrColumns }));
+      // one line for LUXOPS_* names this command ignores, one for deprecated names it still reads
+      for (const w of envWarnings(table, spec.name, env, parsed.deprecatedEnv)) log.warn({ code: w.code, variables: w.variables }, w.message);
       if (cfg.check) {
-        const shown = { command: spec.name, config: redactConfig(spec.options, cfg), positionals: parsed.positionals, rest: parsed.rest, ...spec.describe?.(parsed, env) };
+        const shown = { command: spec.name, config: redactConfig(own, cfg), positionals: parsed.positionals, rest: parsed.rest, ...spec.describe?.(parsed, env) };
         deps.stdout.write(JSON.stringify(shown, null, 2) + '\n');
         return EXIT.OK;
       }
-      // lazy: pino and the stderr stream are set up by the first line logged, not before `run`
-      const log = deps.log ?? lazyLogger(() => createLogger({ level: cfg.logLevel, component: spec.name, sink: deps.stderr }));
       try {
-        return await spec.run({ config: parsed.config, positionals: parsed.positionals, rest: parsed.rest, env, deps, log });
+        const liveProgress = deps.stderrColumns !== undefined && cfg.logFormat !== 'json';
+        return await spec.run({ config: parsed.config, positionals: parsed.positionals, rest: parsed.rest, env, deps, log, liveProgress });
       } catch (e) {
         return reportFailure(e, log, deps, prog);
       }

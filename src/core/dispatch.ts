@@ -3,6 +3,8 @@
 import { basename } from 'node:path';
 import type { Command, Deps } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { formatRows, helpWidth, wrapText } from './text-wrap.js';
+import { closest, didYouMean } from './suggest.js';
 
 export interface DispatchInput {
   /** argv[0]-like path the program was invoked as (symlink name included) */
@@ -29,9 +31,9 @@ export function commandForName(invokedAs: string, commands: readonly Command[]):
   return best;
 }
 
-/** The top-level help: one line per command. */
-export function formatCommandList(prog: string, commands: readonly Command[], version: string): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 8) + 2;
+/** The top-level help: one line per command, wrapped to `columns` (80 when not a terminal). */
+export function formatCommandList(prog: string, commands: readonly Command[], version: string, columns?: number): string {
+  const width = helpWidth(columns);
   return [
     `${prog} ${version}: utilities for Lux Network validator pods`,
     '',
@@ -39,10 +41,10 @@ export function formatCommandList(prog: string, commands: readonly Command[], ve
     `       ${prog} --help | --version`,
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...formatRows(commands.map((c) => [`  ${c.name}`, c.summary] as const), width),
     '',
-    `Run '${prog} <command> --help' for a command's flags and their LUXOPS_* environment twins.`,
-    `A symlink named like a command (e.g. lux-faucet -> ${prog}) runs that command.`,
+    ...wrapText(`Run '${prog} <command> --help' (or -h) for a command's flags and their LUXOPS_<COMMAND>_<FLAG> environment twins.`, width),
+    ...wrapText(`A symlink named like a command (e.g. lux-faucet -> ${prog}) runs that command.`, width),
     '',
   ].join('\n');
 }
@@ -58,11 +60,11 @@ export async function dispatch(input: DispatchInput): Promise<number> {
   const prog = deps.prog;
   const first = args[0];
   if (first === undefined) {
-    deps.stderr.write(formatCommandList(prog, commands, input.version));
+    deps.stderr.write(formatCommandList(prog, commands, input.version, deps.stderrColumns));
     return EXIT.USAGE;
   }
   if (first === '--help' || first === '-h' || first === 'help') {
-    deps.stdout.write(formatCommandList(prog, commands, input.version));
+    deps.stdout.write(formatCommandList(prog, commands, input.version, deps.stdoutColumns));
     return EXIT.OK;
   }
   if (first === '--version' || first === '-V' || first === 'version') {
@@ -71,7 +73,8 @@ export async function dispatch(input: DispatchInput): Promise<number> {
   }
   const cmd = commands.find((c) => c.name === first);
   if (!cmd) {
-    const what = first.startsWith('-') ? `unknown flag ${first}` : `unknown command ${JSON.stringify(first)}`;
+    const hint = first.startsWith('-') ? closest(first.replace(/^-+/, ''), ['help', 'version']) : closest(first, commands.map((c) => c.name));
+    const what = first.startsWith('-') ? `unknown flag ${first}${didYouMean(hint && `--${hint}`)}` : `unknown command ${JSON.stringify(first)}${didYouMean(hint && JSON.stringify(hint))}`;
     deps.stderr.write(`${prog}: ${what}\nTry '${prog} --help' or '${prog} <command> --help'\n`);
     return EXIT.USAGE;
   }

@@ -7,6 +7,8 @@ export const EXIT = Object.freeze({
   FAILURE: 1,
   /** usage or configuration error: bad flag, bad env twin, missing input */
   USAGE: 2,
+  /** internal error, a bug: an uncaught exception or unhandled rejection (EX_SOFTWARE of sysexits.h) */
+  CRASH: 70,
   /** the supervised child exists but cannot be executed */
   CANNOT_EXECUTE: 126,
   /** the supervised child does not exist */

@@ -3,6 +3,7 @@
 // puts secrets in log fields on purpose, and anything that slips in under these names is censored.
 import type { DestinationStream, Logger } from 'pino';
 import { loadPino } from './pino-lazy.cjs';
+import { PrettySink } from './pretty-log.js';
 
 export type { Logger } from 'pino';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -22,10 +23,15 @@ export interface LogSink {
   write(chunk: string): unknown;
 }
 
-/** Create the command logger: `component` is stamped on every line. */
-export function createLogger(opts: { level: LogLevel | string; component: string; sink?: LogSink }): Logger {
+/**
+ * Create the command logger: `component` is stamped on every line. `format` 'pretty' writes human
+ * lines through PrettySink (a live progress line when `columns` says stderr is a terminal);
+ * 'auto' is pretty exactly when it is.
+ */
+export function createLogger(opts: { level: LogLevel | string; component: string; sink?: LogSink; format?: string; columns?: number }): Logger {
   const pino = loadPino();
-  const dest = opts.sink ?? pino.destination({ fd: 2, sync: true });
+  let dest: LogSink = opts.sink ?? pino.destination({ fd: 2, sync: true });
+  if (opts.format === 'pretty' || (opts.format === 'auto' && opts.columns !== undefined)) dest = new PrettySink(dest, { columns: opts.columns });
   return pino(
     {
       level: opts.level,

@@ -1,8 +1,12 @@
 // One option table per utility drives flag parsing, env twins, validation, --help and --check.
-// Precedence: flag > env twin (LUXOPS_<FLAG_IN_UPPER_SNAKE>) > default. Every error names the
-// flag (and the env variable when the value came from there), the value, and what was expected.
+// Precedence: flag > env twin > its deprecated older name > default. A command's env twins are
+// LUXOPS_<COMMAND>_<FLAG> (bindEnv), so one ConfigMap shared by several containers cannot set
+// another command's flag; the first release's names LUXOPS_<FLAG> are still read, with a deprecation line.
+// Every error names the flag (and the env variable when the value came from there), the value, and
+// what was expected.
 import { UsageError } from './errors.js';
-import { parseDuration, parseSize, formatDuration } from './units.js';
+import { parseDuration, parseSize, formatDuration, formatDurationFlag, formatSizeFlag } from './units.js';
+import { closest, didYouMean } from './suggest.js';
 
 export type OptType = 'string' | 'int' | 'bool' | 'duration' | 'size' | 'list' | 'url' | 'hostport' | 'enum';
 
@@ -13,8 +17,18 @@ export interface OptionDef {
   /** default as the user would type it (parsed by the same rules), shown in --help */
   readonly default?: string;
   readonly help: string;
-  /** env twin override; false = no env twin (e.g. --help). Default LUXOPS_<NAME>. */
+  /** env twin override; false = no env twin (e.g. --help). Default LUXOPS_<NAME>; bindEnv sets LUXOPS_<COMMAND>_<NAME>. */
   readonly env?: string | false;
+  /** the env twin is LUXOPS_<NAME> for every command (settings meant to be shared, e.g. the log level) */
+  readonly global?: boolean;
+  /** an older env name still read when the twin is unset, with a deprecation line */
+  readonly legacyEnv?: string;
+  /** set by prefixOptions: this flag is another command's, shown as one group in --help */
+  readonly group?: { readonly prefix: string; readonly command: string };
+  /** one-letter alias, `-h` */
+  readonly short?: string;
+  /** required unless this bool flag is set (e.g. --kms-key-id unless --plaintext) */
+  readonly requiredUnless?: string;
   /** allowed values for `enum` */
   readonly choices?: readonly string[];
   /** redacted in --check output and never logged */
@@ -53,30 +67,53 @@ export type ConfigOf<T extends readonly OptionDef[]> = {
 
 /** Options every command accepts. */
 export const COMMON_OPTIONS = [
-  { name: 'log-level', type: 'enum', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info', help: 'log level of the JSON lines written to stderr' },
+  { name: 'log-level', type: 'enum', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info', global: true, help: 'log level of the lines written to stderr' },
+  { name: 'log-format', type: 'enum', choices: ['auto', 'json', 'pretty'], default: 'auto', global: true, help: 'stderr log lines: JSON, or human text with a live progress line; auto = pretty when stderr is a terminal' },
   { name: 'check', type: 'bool', env: false, help: 'validate flags and env, print the resolved configuration as JSON (secrets redacted), touch nothing' },
-  { name: 'help', type: 'bool', env: false, help: 'print this help and exit' },
+  { name: 'help', type: 'bool', env: false, short: 'h', help: 'print this help and exit' },
 ] as const satisfies readonly OptionDef[];
+
+/** Added to the table of a command whose --help folds groups of flags (startup's --rlp-*). */
+export const HELP_ALL_OPTION = { name: 'help-all', type: 'bool', env: false, help: 'print this help with every flag of every group' } as const satisfies OptionDef;
+
+const upperSnake = (name: string): string => name.toUpperCase().replace(/-/g, '_');
+
+/** The env prefix of a command's twins: `rlp-import` -> LUXOPS_RLP_IMPORT_. */
+export function commandEnvPrefix(command: string): string {
+  return `LUXOPS_${upperSnake(command)}_`;
+}
+
+/**
+ * Give a command's table its env twins: LUXOPS_<COMMAND>_<FLAG>, reading the older LUXOPS_<FLAG>
+ * as a deprecated fallback. Explicit names (`env`), global options and prefixed groups are kept.
+ */
+export function bindEnv(table: readonly OptionDef[], command: string): OptionDef[] {
+  return table.map((d) => (d.env !== undefined || d.global ? d : { ...d, env: `${commandEnvPrefix(command)}${upperSnake(d.name)}`, legacyEnv: d.legacyEnv ?? `LUXOPS_${upperSnake(d.name)}` }));
+}
 
 export function camelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** The env twin of an option: LUXOPS_<FLAG_IN_UPPER_SNAKE>, or undefined when it has none. */
+/** The env twin of an option (LUXOPS_<FLAG> in a table not bound to a command), or undefined when it has none. */
 export function envName(def: OptionDef): string | undefined {
   if (def.env === false) return undefined;
-  return def.env ?? `LUXOPS_${def.name.toUpperCase().replace(/-/g, '_')}`;
+  return def.env ?? `LUXOPS_${upperSnake(def.name)}`;
 }
 
 /**
- * Re-export a table under a prefix (startup's `--rlp-*` reuses rlp-import's table, not a copy).
- * `required` is dropped: the embedding command decides when the group is in use.
+ * Re-export another command's table under a prefix (startup's `--rlp-*` is rlp-import's table, not
+ * a copy). The env twins are that command's own (`--rlp-timeout` <-> LUXOPS_RLP_IMPORT_TIMEOUT, so
+ * one ConfigMap configures the import wherever it runs); the old LUXOPS_RLP_<FLAG> stays a
+ * deprecated fallback. `required` is dropped: the embedding command decides when the group is in use.
  */
-export function prefixOptions<T extends readonly OptionDef[]>(table: T, prefix: string): OptionDef[] {
-  return table.map(({ required: _required, ...d }) => ({
+export function prefixOptions<T extends readonly OptionDef[]>(table: T, prefix: string, command: string): OptionDef[] {
+  return table.map(({ required: _required, requiredUnless: _unless, ...d }) => ({
     ...d,
     name: `${prefix}${d.name}`,
-    env: d.env === false ? false : `LUXOPS_${`${prefix}${d.name}`.toUpperCase().replace(/-/g, '_')}`,
+    env: d.env === false ? false : `${commandEnvPrefix(command)}${upperSnake(d.name)}`,
+    legacyEnv: d.env === false ? undefined : `LUXOPS_${upperSnake(`${prefix}${d.name}`)}`,
+    group: { prefix, command },
   }));
 }
 
@@ -87,7 +124,7 @@ export function unprefixConfig<T extends readonly OptionDef[]>(config: Record<st
   return Object.freeze(out) as ConfigOf<T>;
 }
 
-function describeType(def: OptionDef): string {
+function describeType(def: OptionDef): string | undefined {
   switch (def.type) {
     case 'int': return 'an integer' + bounds(def);
     case 'bool': return 'true or false';
@@ -96,7 +133,8 @@ function describeType(def: OptionDef): string {
     case 'url': return `a URL (${(def.schemes ?? ['http', 'https']).join(', ')})`;
     case 'hostport': return 'HOST:PORT with a port 0-65535';
     case 'enum': return `one of ${(def.choices ?? []).join(', ')}`;
-    default: return 'a value';
+    case 'list': return `${def.metavar ?? 'a comma-separated list'}`;
+    default: return def.metavar;
   }
 }
 
@@ -107,44 +145,45 @@ function bounds(def: OptionDef, fmt: (n: number) => string = String): string {
   return '';
 }
 
-function where(def: OptionDef, source: 'flag' | 'env' | 'default'): string {
-  return source === 'env' ? `${envName(def)} (--${def.name})` : `--${def.name}`;
+function where(def: OptionDef, source: 'flag' | 'env' | 'default', variable = envName(def)): string {
+  return source === 'env' ? `${variable} (--${def.name})` : `--${def.name}`;
 }
 
-function invalid(def: OptionDef, value: string, source: 'flag' | 'env' | 'default'): UsageError {
+function invalid(def: OptionDef, value: string, source: 'flag' | 'env' | 'default', variable?: string): UsageError {
   const shown = def.secret ? '[redacted]' : JSON.stringify(value);
-  return new UsageError(`invalid value for ${where(def, source)}: ${shown}, expected ${describeType(def)}`, 'E_BAD_OPTION');
+  return new UsageError(`invalid value for ${where(def, source, variable)}: ${shown}, expected ${describeType(def) ?? 'a value'}`, 'E_BAD_OPTION');
 }
 
 const BOOL_TRUE = new Set(['true', '1', 'yes', 'on']);
 const BOOL_FALSE = new Set(['false', '0', 'no', 'off']);
 
-/** Parse one scalar value (not list) per its type; throws UsageError naming the flag. */
-export function parseValue(def: OptionDef, raw: string, source: 'flag' | 'env' | 'default'): unknown {
+/** Parse one scalar value (not list) per its type; throws UsageError naming the flag (or `variable`). */
+export function parseValue(def: OptionDef, raw: string, source: 'flag' | 'env' | 'default', variable?: string): unknown {
+  const invalid_ = (d: OptionDef, v: string, s: typeof source) => invalid(d, v, s, variable);
   const inRange = (n: number) => (def.min === undefined || n >= def.min) && (def.max === undefined || n <= def.max);
   switch (def.type) {
     case 'string':
       return raw;
     case 'int': {
-      if (!/^-?\d+$/.test(raw.trim())) throw invalid(def, raw, source);
+      if (!/^-?\d+$/.test(raw.trim())) throw invalid_(def, raw, source);
       const n = Number(raw);
-      if (!Number.isSafeInteger(n) || !inRange(n)) throw invalid(def, raw, source);
+      if (!Number.isSafeInteger(n) || !inRange(n)) throw invalid_(def, raw, source);
       return n;
     }
     case 'bool': {
       const v = raw.trim().toLowerCase();
       if (BOOL_TRUE.has(v)) return true;
       if (BOOL_FALSE.has(v)) return false;
-      throw invalid(def, raw, source);
+      throw invalid_(def, raw, source);
     }
     case 'duration': {
       const n = parseDuration(raw);
-      if (n === undefined || !inRange(n)) throw invalid(def, raw, source);
+      if (n === undefined || !inRange(n)) throw invalid_(def, raw, source);
       return n;
     }
     case 'size': {
       const n = parseSize(raw);
-      if (n === undefined || !inRange(n)) throw invalid(def, raw, source);
+      if (n === undefined || !inRange(n)) throw invalid_(def, raw, source);
       return n;
     }
     case 'url': {
@@ -152,22 +191,22 @@ export function parseValue(def: OptionDef, raw: string, source: 'flag' | 'env' |
       try {
         u = new URL(raw);
       } catch {
-        throw invalid(def, raw, source);
+        throw invalid_(def, raw, source);
       }
       const schemes = def.schemes ?? ['http', 'https'];
-      if (!schemes.includes(u.protocol.replace(/:$/, ''))) throw invalid(def, raw, source);
+      if (!schemes.includes(u.protocol.replace(/:$/, ''))) throw invalid_(def, raw, source);
       return raw.replace(/\/+$/, '');
     }
     case 'hostport': {
       const m = /^(\[[^\]]+\]|[^:\s]*):(\d{1,5})$/.exec(raw.trim());
-      if (!m) throw invalid(def, raw, source);
+      if (!m) throw invalid_(def, raw, source);
       const port = Number(m[2]);
-      if (port > 65535) throw invalid(def, raw, source);
+      if (port > 65535) throw invalid_(def, raw, source);
       const host = m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0';
       return Object.freeze({ host, port });
     }
     case 'enum':
-      if (!(def.choices ?? []).includes(raw)) throw invalid(def, raw, source);
+      if (!(def.choices ?? []).includes(raw)) throw invalid_(def, raw, source);
       return raw;
     default:
       return raw;
@@ -186,11 +225,21 @@ export interface ParsedArgs<C> {
   readonly rest: readonly string[];
   /** where each config key came from, for --check */
   readonly sources: Readonly<Record<string, 'flag' | 'env' | 'default'>>;
+  /** deprecated env names that were read (or set beside their new name), for one warning line */
+  readonly deprecatedEnv: ReadonlyArray<{ readonly legacy: string; readonly current: string }>;
+}
+
+/** `--name` for the flag a user most likely meant by `--typo` (booleans also as --no-name). */
+function suggestFlag(table: readonly OptionDef[], name: string): string | undefined {
+  const names = table.flatMap((d) => (d.type === 'bool' ? [d.name, `no-${d.name}`] : [d.name]));
+  const hit = closest(name, names);
+  return hit === undefined ? undefined : `--${hit}`;
 }
 
 /**
  * Parse argv + env against a table. Flags: `--name value`, `--name=value`; booleans `--name`,
- * `--name=false`, `--no-name`; lists repeat and/or take commas. `--` ends flags.
+ * `--name=false`, `--no-name`; `-h` style one-letter aliases; lists repeat and/or take commas.
+ * `--` ends flags.
  */
 export function parseArgs<T extends readonly OptionDef[]>(table: T, argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedArgs<ConfigOf<T>> {
   const byName = new Map<string, OptionDef>();
@@ -200,13 +249,18 @@ export function parseArgs<T extends readonly OptionDef[]>(table: T, argv: readon
   let rest: string[] = [];
 
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    let arg = argv[i]!;
     if (arg === '--') {
       rest = argv.slice(i + 1);
       break;
     }
-    if (!arg.startsWith('--') || arg === '--') {
-      if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown flag ${arg}`, 'E_UNKNOWN_FLAG');
+    if (/^-[A-Za-z]$/.test(arg)) {
+      const def = table.find((d) => d.short === arg.slice(1));
+      if (!def) throw new UsageError(`unknown flag ${arg}`, 'E_UNKNOWN_FLAG');
+      arg = `--${def.name}`;
+    }
+    if (!arg.startsWith('--')) {
+      if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown flag ${arg}${didYouMean(suggestFlag(table, arg.replace(/^-+/, '')))}`, 'E_UNKNOWN_FLAG');
       positionals.push(arg);
       continue;
     }
@@ -219,13 +273,16 @@ export function parseArgs<T extends readonly OptionDef[]>(table: T, argv: readon
       name = def.name;
       inline = 'false';
     }
-    if (!def) throw new UsageError(`unknown flag --${name}`, 'E_UNKNOWN_FLAG');
+    if (!def) throw new UsageError(`unknown flag --${name}${didYouMean(suggestFlag(table, name))}`, 'E_UNKNOWN_FLAG');
     let raw: string;
     if (inline !== undefined) raw = inline;
     else if (def.type === 'bool') raw = 'true';
     else {
       const next = argv[i + 1];
-      if (next === undefined || next === '--') throw new UsageError(`flag --${name} needs a value (${describeType(def)})`, 'E_MISSING_VALUE');
+      if (next === undefined || next === '--') {
+        const what = describeType(def);
+        throw new UsageError(`flag --${name} needs a value${what ? ` (${what})` : ''}`, 'E_MISSING_VALUE');
+      }
       raw = next;
       i++;
     }
@@ -239,17 +296,23 @@ export function parseArgs<T extends readonly OptionDef[]>(table: T, argv: readon
 
   const config: Record<string, unknown> = {};
   const sources: Record<string, 'flag' | 'env' | 'default'> = {};
+  const deprecatedEnv: Array<{ legacy: string; current: string }> = [];
   for (const def of table) {
     const key = camelCase(def.name);
     const ev = envName(def);
-    const envRaw = ev === undefined ? undefined : env[ev];
+    let variable = ev;
+    let envRaw = ev === undefined ? undefined : env[ev];
+    if (ev !== undefined && def.legacyEnv !== undefined && env[def.legacyEnv] !== undefined && env[def.legacyEnv] !== '') {
+      deprecatedEnv.push({ legacy: def.legacyEnv, current: ev });
+      if (envRaw === undefined || envRaw === '') [envRaw, variable] = [env[def.legacyEnv], def.legacyEnv];
+    }
     let value: unknown;
     let source: 'flag' | 'env' | 'default';
     if (fromFlags.has(def.name)) {
       value = fromFlags.get(def.name);
       source = 'flag';
     } else if (envRaw !== undefined && envRaw !== '') {
-      value = def.type === 'list' ? splitList(envRaw) : parseValue(def, envRaw, 'env');
+      value = def.type === 'list' ? splitList(envRaw) : parseValue(def, envRaw, 'env', variable);
       source = 'env';
     } else {
       source = 'default';
@@ -264,52 +327,46 @@ export function parseArgs<T extends readonly OptionDef[]>(table: T, argv: readon
     config[key] = value;
     sources[key] = source;
   }
-  return { config: Object.freeze(config) as ConfigOf<T>, positionals, rest, sources: Object.freeze(sources) };
+  return { config: Object.freeze(config) as ConfigOf<T>, positionals, rest, sources: Object.freeze(sources), deprecatedEnv: Object.freeze(deprecatedEnv) };
 }
 
-/** Throw the standard "missing required flag" error unless `help`/`check` short-circuits first. */
+/**
+ * Every required flag that has no value, in one error (an init container must not crash-loop once per
+ * missing flag). `requiredUnless` flags count when their waiver is off.
+ */
 export function checkRequired(table: readonly OptionDef[], config: Record<string, unknown>): void {
+  const missing: string[] = [];
   for (const d of table) {
-    if (!d.required) continue;
+    const waived = d.requiredUnless !== undefined && config[camelCase(d.requiredUnless)] === true;
+    if (!(d.required || (d.requiredUnless !== undefined && !waived))) continue;
     const v = config[camelCase(d.name)];
     if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) {
       const ev = envName(d);
-      throw new UsageError(`missing required flag --${d.name}${ev ? ` (or ${ev})` : ''}`, 'E_MISSING_FLAG');
+      missing.push(`--${d.name}${ev ? ` (or ${ev})` : ''}${d.requiredUnless ? ` unless --${d.requiredUnless}` : ''}`);
     }
   }
+  if (missing.length === 1) throw new UsageError(`missing required flag ${missing[0]}`, 'E_MISSING_FLAG');
+  if (missing.length > 1) throw new UsageError(`missing required flags ${missing.join(', ')}`, 'E_MISSING_FLAG');
 }
 
-/** The config with every secret option replaced, for --check and startup logs. */
+/**
+ * The config for --check: secrets replaced, durations and sizes in the units their flags take
+ * (`"7200s"`, `"512MiB"`) rather than the milliseconds and bytes the code works in.
+ */
 export function redactConfig(table: readonly OptionDef[], config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const d of table) {
     const key = camelCase(d.name);
     const v = config[key];
-    out[key] = d.secret && v !== undefined && v !== '' ? '[redacted]' : v;
+    if (d.secret && v !== undefined && v !== '') out[key] = '[redacted]';
+    else if (d.type === 'duration' && typeof v === 'number') out[key] = formatDurationFlag(v);
+    else if (d.type === 'size' && typeof v === 'number') out[key] = formatSizeFlag(v);
+    else out[key] = v;
   }
   return out;
 }
 
-/** --help text generated from the table. */
-export function formatHelp(opts: { prog: string; usage: string; summary: string; table: readonly OptionDef[]; extra?: string }): string {
-  const lines = [`Usage: ${opts.prog} ${opts.usage}`, '', opts.summary, '', 'Flags:'];
-  const rows = opts.table.map((d) => {
-    const meta = d.type === 'bool' ? '' : ` ${d.metavar ?? metavarFor(d)}`;
-    const ev = envName(d);
-    const extras = [ev ? `env ${ev}` : '', d.default !== undefined && d.default !== '' ? `default ${d.default}` : '', d.required ? 'required' : '']
-      .filter(Boolean)
-      .join('; ');
-    return [`  --${d.name}${meta}`, `${d.help}${extras ? ` [${extras}]` : ''}`] as const;
-  });
-  const width = Math.min(34, Math.max(...rows.map((r) => r[0].length)) + 2);
-  for (const [left, right] of rows) {
-    lines.push(left.length >= width ? `${left}\n${' '.repeat(width)}${right}` : `${left.padEnd(width)}${right}`);
-  }
-  if (opts.extra) lines.push('', opts.extra);
-  return lines.join('\n') + '\n';
-}
-
-function metavarFor(d: OptionDef): string {
+export function metavarFor(d: OptionDef): string {
   switch (d.type) {
     case 'int': return 'N';
     case 'duration': return 'DURATION';

@@ -49,3 +49,18 @@ export function parseSize(text: string): number | undefined {
   const n = Math.round(Number(m[1]) * mult);
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+/** A duration as --check shows it: whole seconds `7200s` (what the flags and the manifests use), else `250ms`. */
+export function formatDurationFlag(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** A size as --check shows it: the unit that divides it exactly into the smallest number (`512MiB`, `2GB`), else bytes (`1001B`). */
+export function formatSizeFlag(bytes: number): string {
+  let best = `${bytes}B`;
+  let smallest = bytes;
+  for (const [unit, n] of [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10], ['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['KB', 1e3]] as const) {
+    if (bytes !== 0 && bytes % n === 0 && bytes / n < smallest) [best, smallest] = [`${bytes / n}${unit}`, bytes / n];
+  }
+  return best;
+}

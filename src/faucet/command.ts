@@ -82,7 +82,7 @@ async function run(ctx: RunContext<FaucetConfig>): Promise<number> {
 /** The faucet command (multi-call name `faucet`). */
 export const faucetCommand = defineCommand({
   name: 'faucet',
-  summary: 'devnet token faucet: /drip, /health, a web page and /metrics, with per-IP and per-address limits',
+  summary: 'Devnet token faucet: /drip, /health, a web page and /metrics, with per-IP and per-address limits',
   options: faucetOptions,
   helpExtra: [
     'Keys never go on the command line: --key-file, --keys-file or the LUXOPS_FAUCET_KEY environment variable.',

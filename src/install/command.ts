@@ -24,7 +24,7 @@ const installOptions = [] as const satisfies readonly OptionDef[];
 /** The `install` command. */
 export const installCommand = defineCommand({
   name: 'install',
-  summary: 'copy this executable into DIR (0755, atomic) and link every command name to it',
+  summary: 'Copy this executable into DIR (0755, atomic) and link every command name to it',
   usage: 'DIR',
   options: installOptions,
   positionals: { min: 1, max: 1, metavar: 'DIR' },

@@ -3,7 +3,6 @@
 import { defineCommand } from '../core/command.js';
 import { LuxopsError, UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
-import { validateEnvelopeFlags } from '../core/aws-options.js';
 import { expandKeyTemplate } from '../core/key-template.js';
 import { createEnvelopeContext, destroyEnvelopeContext, fetchPlaintext } from '../core/sealed-object.js';
 import { planIdentityWrite, applyWritePlan, assertDistinctPaths } from '../core/identity-files.js';
@@ -20,7 +19,7 @@ function s3Keys(c: KeyDownloaderConfig, env: Readonly<Record<string, string | un
 /** Fetch, verify and install the TLS staking key and certificate. */
 export const keyDownloaderCommand = defineCommand({
   name: 'key-downloader',
-  summary: 'download the TLS staking key + certificate from S3 (KMS envelope), verify the NodeID, write them safely',
+  summary: 'Download the TLS staking key + certificate from S3 (KMS envelope), verify the NodeID, write them safely',
   options: keyDownloaderOptions,
   helpExtra: [
     'Example (StatefulSet init container, pod luxd-3):',
@@ -31,7 +30,6 @@ export const keyDownloaderCommand = defineCommand({
     'Exit codes: 0 written or already in place, 1 download/decrypt/verification failure, 2 usage error.',
   ].join('\n'),
   validate({ config: c }, env) {
-    validateEnvelopeFlags(c);
     if (c.expectNodeId !== undefined && !isValidNodeId(c.expectNodeId)) {
       throw new UsageError(`invalid value for --expect-node-id: ${JSON.stringify(c.expectNodeId)}, expected NodeID-<cb58> (e.g. NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg)`, 'E_BAD_OPTION');
     }

@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import { defineCommand } from '../core/command.js';
 import { LuxopsError, UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
-import { validateEnvelopeFlags } from '../core/aws-options.js';
 import { expandKeyTemplate } from '../core/key-template.js';
 import { createEnvelopeContext, destroyEnvelopeContext, sealPlaintext, uploadObject } from '../core/sealed-object.js';
 import type { EnvelopeContext } from '../core/sealed-object.js';
@@ -57,7 +56,7 @@ async function refuseExisting(ctx: EnvelopeContext, uploads: readonly Upload[]):
 /** Verify local key material, seal it and upload it. */
 export const keyUploaderCommand = defineCommand({
   name: 'key-uploader',
-  summary: 'seal local TLS staking key/cert and/or BLS signer key with KMS into the avalanche-ops envelope and upload to S3',
+  summary: 'Seal local TLS staking key/cert and/or BLS signer key with KMS into the avalanche-ops envelope and upload to S3',
   options: keyUploaderOptions,
   helpExtra: [
     'Example:',
@@ -68,7 +67,6 @@ export const keyUploaderCommand = defineCommand({
     'Exit codes: 0 uploaded, 1 verification/KMS/S3 failure or object exists (without --overwrite), 2 usage error.',
   ].join('\n'),
   validate({ config: c }, env) {
-    validateEnvelopeFlags(c, 'encrypt');
     plannedUploads(c, env);
   },
   describe: ({ config: c }, env) => ({ uploads: plannedUploads(c, env) }),

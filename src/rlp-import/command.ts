@@ -10,7 +10,7 @@ import { partName } from './plan-parts.js';
 /** The rlp-import command. */
 export const rlpImportCommand = defineCommand({
   name: 'rlp-import',
-  summary: 'download a multi-part C-chain RLP export (resumable, verified) and import it into luxd',
+  summary: 'Download a multi-part C-chain RLP export (resumable, verified) and import it into luxd',
   usage: '--base-url URL --file NAME [--parts aa,ab,...|auto] [flags]',
   options: rlpImportOptions,
   helpExtra: [
@@ -42,10 +42,11 @@ export const rlpImportCommand = defineCommand({
     const first = config.parts.length === 0 ? config.file : partName(config.partNameTemplate, config.file, config.parts[0] === 'auto' ? 'aa' : config.parts[0]!);
     return { output: paths.output, nodePath: paths.nodePath, marker: paths.marker, firstObject: `${config.baseUrl}/${first}` };
   },
-  async run({ config, deps, log, env }) {
+  async run({ config, deps, log, env, liveProgress }) {
     const unverified = unverifiedWarning(config);
     if (unverified) log.warn({ code: 'W_UNVERIFIED_SOURCE' }, unverified);
-    const r = await runRlpImport(config, { log, signal: deps.signal }, { env });
+    // on a terminal the progress line moves twice a second; JSON logs keep one line per 5 s
+    const r = await runRlpImport(config, { log, signal: deps.signal }, { env, progressIntervalMs: liveProgress ? 500 : undefined });
     if (r.status === 'skipped') log.info({ reason: r.reason, height: r.heightBefore }, 'skipped');
     return EXIT.OK;
   },

@@ -29,7 +29,7 @@ export const rlpImportOptions = [
   { name: 'marker', type: 'string', metavar: 'PATH', help: 'done-marker (default <dest-dir>/.rlp-import.done)' },
   { name: 'keep-file', type: 'bool', help: 'keep the assembled file after a successful import' },
   { name: 'download-only', type: 'bool', help: 'download, verify and validate, but do not contact luxd or import' },
-  { name: 'no-validate', type: 'bool', env: 'LUXOPS_NO_VALIDATE', help: 'skip the RLP structure scan' },
+  { name: 'no-validate', type: 'bool', help: 'skip the RLP structure scan' },
 ] as const satisfies readonly OptionDef[];
 
 export type RlpImportConfig = ConfigOf<typeof rlpImportOptions>;

@@ -8,7 +8,7 @@ import { runRestoreSnapshot, restoreMarkerPath } from './restore-job.js';
 /** The restore-snapshot command. */
 export const restoreSnapshotCommand = defineCommand({
   name: 'restore-snapshot',
-  summary: 'stream a .tar/.tar.gz snapshot into the data dir (safe extraction, sha256, marker)',
+  summary: 'Stream a .tar/.tar.gz snapshot into the data dir (safe extraction, sha256, marker)',
   usage: '--url URL --data-dir DIR [flags]',
   options: restoreSnapshotOptions,
   helpExtra: [

@@ -5,7 +5,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { defineCommand } from '../core/command.js';
 import { LuxopsError, UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
-import { validateEnvelopeFlags } from '../core/aws-options.js';
 import { expandKeyTemplate } from '../core/key-template.js';
 import { createEnvelopeContext, destroyEnvelopeContext, fetchPlaintext } from '../core/sealed-object.js';
 import { planIdentityWrite, applyWritePlan, assertDistinctPaths } from '../core/identity-files.js';
@@ -30,7 +29,7 @@ export function publicKeyDocument(publicKey: string, proofOfPossession: string):
 /** Fetch, verify and install the BLS signer key. */
 export const signerDownloaderCommand = defineCommand({
   name: 'signer-downloader',
-  summary: 'download the BLS signer key from S3 (KMS envelope), verify it, derive public key + proof of possession, write it safely',
+  summary: 'Download the BLS signer key from S3 (KMS envelope), verify it, derive public key + proof of possession, write it safely',
   options: signerDownloaderOptions,
   helpExtra: [
     'Example (StatefulSet init container, pod luxd-3):',
@@ -39,7 +38,6 @@ export const signerDownloaderCommand = defineCommand({
     'Exit codes: 0 written or already in place, 1 download/decrypt/verification failure, 2 usage error.',
   ].join('\n'),
   validate({ config: c }, env) {
-    validateEnvelopeFlags(c);
     if (c.expectPublicKey !== undefined) normalisePublicKeyHex('expect-public-key', c.expectPublicKey);
     assertDistinctPaths([['key-path', c.keyPath], ['public-key-path', c.publicKeyPath]]);
     expandKeyTemplate(c.s3Key, 's3-key', env);

@@ -1,5 +1,6 @@
 // startup's option table. The `--rlp-*` group is rlp-import's own table under a prefix (one source
-// of truth), so every rlp-import flag and env twin works here as `--rlp-<flag>` / LUXOPS_RLP_<FLAG>.
+// of truth), so every rlp-import flag works here as `--rlp-<flag>`, with rlp-import's own env twin
+// LUXOPS_RLP_IMPORT_<FLAG> (the older LUXOPS_RLP_<FLAG> is still read, deprecated).
 import { prefixOptions } from '../core/options.js';
 import type { OptionDef, ConfigOf } from '../core/options.js';
 import { rlpImportOptions } from '../rlp-import/options.js';
@@ -32,7 +33,7 @@ export const startupOwnOptions = [
 ] as const satisfies readonly OptionDef[];
 
 /** The rlp-import table under `rlp-`. */
-export const startupRlpOptions = prefixOptions(rlpImportOptions, 'rlp-');
+export const startupRlpOptions = prefixOptions(rlpImportOptions, 'rlp-', 'rlp-import');
 
 /** The full table `startup` parses. */
 export const startupOptions = [...startupOwnOptions, ...startupRlpOptions] as const;

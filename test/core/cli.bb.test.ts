@@ -41,7 +41,8 @@ for (const v of variants) {
   test(`${v.label}: command --help lists flags with env twins and defaults`, async () => {
     const r = await v.run(['rlp-import', '--help']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /--concurrency N\s+.*\[env LUXOPS_CONCURRENCY; default 4\]/);
+    assert.match(r.stdout, /^ {2}--concurrency N\s/m);
+    assert.match(r.stdout, /\[env\s+LUXOPS_RLP_IMPORT_CONCURRENCY;\s+default\s+4\]/);
   });
 
   test(`${v.label}: unknown command and unknown flag exit 2 with a one-line error`, async () => {
@@ -57,16 +58,33 @@ for (const v of variants) {
     const bad = await v.run(['rlp-import', ...minimal, '--concurrency', 'lots']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^luxops rlp-import: invalid value for --concurrency: "lots", expected an integer between 1 and 64\n/);
-    const badEnv = await v.run(['rlp-import', ...minimal], { LUXOPS_TIMEOUT: 'forever' });
+    const badEnv = await v.run(['rlp-import', ...minimal], { LUXOPS_RLP_IMPORT_TIMEOUT: 'forever' });
     assert.equal(badEnv.code, 2);
-    assert.match(badEnv.stderr, /invalid value for LUXOPS_TIMEOUT \(--timeout\): "forever"/);
-    const env = await v.run(['rlp-import', ...minimal, '--check'], { LUXOPS_CONCURRENCY: '9' });
+    assert.match(badEnv.stderr, /invalid value for LUXOPS_RLP_IMPORT_TIMEOUT \(--timeout\): "forever"/);
+    const env = await v.run(['rlp-import', ...minimal, '--check'], { LUXOPS_RLP_IMPORT_CONCURRENCY: '9' });
     assert.equal(env.code, 0, env.stderr);
     assert.equal(JSON.parse(env.stdout).config.concurrency, 9);
-    const flag = await v.run(['rlp-import', ...minimal, '--check', '--concurrency', '2'], { LUXOPS_CONCURRENCY: '9' });
+    const flag = await v.run(['rlp-import', ...minimal, '--check', '--concurrency', '2'], { LUXOPS_RLP_IMPORT_CONCURRENCY: '9' });
     assert.equal(JSON.parse(flag.stdout).config.concurrency, 2);
     const dflt = await v.run(['rlp-import', ...minimal, '--check']);
     assert.equal(JSON.parse(dflt.stdout).config.concurrency, 4);
+  });
+
+  test(`${v.label}: did-you-mean, -h, help within 80 columns, env warnings as JSON lines`, async () => {
+    const typo = await v.run(['fuacet']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /^luxops: unknown command "fuacet" \(did you mean "faucet"\?\)\n/);
+    const h = await v.run(['rlp-import', '-h']);
+    assert.equal(h.code, 0);
+    assert.equal(h.stdout, (await v.run(['rlp-import', '--help'])).stdout);
+    // prose and flag rows fit 80 columns (example command lines are kept whole)
+    for (const line of h.stdout.split('\n').filter((l) => !/^ {2}luxops |^Usage: /.test(l))) assert.ok(line.length <= 80, line);
+    const w = await v.run(['rlp-import', ...minimal, '--check'], { LUXOPS_BASE_ULR: 'x', LUXOPS_RETRIES: '3' });
+    assert.equal(w.code, 0, w.stderr);
+    assert.equal(JSON.parse(w.stdout).config.retries, 3);
+    const warns = w.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(warns.map((l) => [l.level, l.code]), [['warn', 'W_UNKNOWN_ENV'], ['warn', 'W_DEPRECATED_ENV']]);
+    assert.match(String(warns[0]!.msg), /LUXOPS_BASE_ULR \(did you mean LUXOPS_RLP_IMPORT_BASE_URL\?\)/);
   });
 
   test(`${v.label}: a symlink named like a command runs it (longest suffix)`, async () => {

@@ -48,7 +48,7 @@ test('--help prints the table, including common flags', async () => {
   const d = captureDeps();
   assert.equal(await echo.main(['--help'], {}, d), 0);
   assert.match(d.out(), /^Usage: luxops echo-test \[flags\] WORD/);
-  assert.match(d.out(), /--count N\s+how many \[env LUXOPS_COUNT; default 1\]/);
+  assert.match(d.out(), /--count N\s+how many \[env LUXOPS_ECHO_TEST_COUNT; default\s+1\]/);
   assert.match(d.out(), /--log-level/);
   assert.match(d.out(), /--check/);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs, formatHelp, envName, prefixOptions, unprefixConfig, redactConfig, checkRequired, camelCase } from '../../src/core/options.js';
+import { parseArgs, envName, prefixOptions, unprefixConfig, redactConfig, checkRequired, camelCase } from '../../src/core/options.js';
+import { formatHelp } from '../../src/core/help.js';
 import type { OptionDef } from '../../src/core/options.js';
 import { UsageError } from '../../src/core/errors.js';
 import { parseDuration, parseSize, formatDuration } from '../../src/core/units.js';
@@ -106,12 +107,14 @@ test('required flags', () => {
   checkRequired(table, parseArgs(table, [], { LUXOPS_NAME: 'x' }).config as unknown as Record<string, unknown>);
 });
 
-test('prefixOptions re-exports a table with prefixed flags and env twins', () => {
-  const pre = prefixOptions(table, 'rlp-');
+test('prefixOptions re-exports a table with prefixed flags and the owning command\'s env twins', () => {
+  const pre = prefixOptions(table, 'rlp-', 'rlp-import');
   assert.equal(pre[0]!.name, 'rlp-api-url');
-  assert.equal(envName(pre[0]!), 'LUXOPS_RLP_API_URL');
+  assert.equal(envName(pre[0]!), 'LUXOPS_RLP_IMPORT_API_URL');
+  assert.equal(pre[0]!.legacyEnv, 'LUXOPS_RLP_API_URL');
+  assert.deepEqual(pre[0]!.group, { prefix: 'rlp-', command: 'rlp-import' });
   assert.equal(pre.find((d) => d.name === 'rlp-name')!.required, undefined);
-  const parsed = parseArgs(pre, ['--rlp-count', '3'], { LUXOPS_RLP_NAME: 'n' });
+  const parsed = parseArgs(pre, ['--rlp-count', '3'], { LUXOPS_RLP_IMPORT_NAME: 'n' });
   const back = unprefixConfig(parsed.config as Record<string, unknown>, 'rlp-', table);
   assert.equal(back.count, 3);
   assert.equal(back.name, 'n');
@@ -119,7 +122,7 @@ test('prefixOptions re-exports a table with prefixed flags and env twins', () =>
 });
 
 test('help lists every flag with env twin and default', () => {
-  const help = formatHelp({ prog: 'luxops x', usage: '[flags]', summary: 'does x', table });
+  const help = formatHelp({ prog: 'luxops x', usage: '[flags]', summary: 'does x', table, columns: 200 });
   assert.match(help, /^Usage: luxops x \[flags\]/);
   assert.match(help, /--api-url URL\s+api \[env LUXOPS_API_URL; default http:\/\/127\.0\.0\.1:9630\]/);
   assert.match(help, /--name VALUE\s+req \[env LUXOPS_NAME; required\]/);

@@ -9,7 +9,7 @@ import { ROOT } from '../helpers/run-bin.js';
 
 /** Opt-in components and the ConfigMaps an overlay must generate for them. */
 export const OPT_IN: Record<string, Record<string, Record<string, string>>> = {
-  'deploy/components/restore-snapshot': { 'luxops-snapshot': { LUXOPS_URL: 'https://snapshots.example/lux-data.tar.gz', LUXOPS_SHA256: 'ab'.repeat(32), LUXOPS_DATA_DIR: '/data' } },
+  'deploy/components/restore-snapshot': { 'luxops-snapshot': { LUXOPS_RESTORE_SNAPSHOT_URL: 'https://snapshots.example/lux-data.tar.gz', LUXOPS_RESTORE_SNAPSHOT_SHA256: 'ab'.repeat(32), LUXOPS_RESTORE_SNAPSHOT_DATA_DIR: '/data' } },
   'deploy/components/priority-class': {},
   'deploy/components/rpc-access': {},
   'deploy/components/monitoring': {},

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
+import { BINARIES, ROOT, jsonLines, runBin } from '../helpers/run-bin.js';
 import { NETWORKS, render, renderOverlay, renderWith, podContainers, containerEnv, containerArgv } from './render.js';
 import type { Network, Obj } from './render.js';
 
@@ -38,7 +38,7 @@ function luxopsRuns(label: string, objs: Obj[]) {
 const cases = [
   ...(Object.keys(NETWORKS) as Network[]).flatMap((net) => luxopsRuns(net, renderOverlay(net))),
   ...luxopsRuns('devnet+restore-snapshot', renderWith('devnet', ['deploy/components/restore-snapshot'], {
-    'luxops-snapshot': { LUXOPS_URL: 'https://snapshots.example/lux-devnet-data.tar.gz', LUXOPS_DATA_DIR: '/data' },
+    'luxops-snapshot': { LUXOPS_RESTORE_SNAPSHOT_URL: 'https://snapshots.example/lux-devnet-data.tar.gz', LUXOPS_RESTORE_SNAPSHOT_DATA_DIR: '/data' },
   })).filter((r) => r.label.endsWith('/restore-snapshot')),
   // the native sidecar (`startup --attach`) on every network: its env is the same ConfigMaps'
   ...(Object.keys(NETWORKS) as Network[]).flatMap((net) =>
@@ -51,7 +51,7 @@ const cases = [
 
 test('every mainnet pod, luxd-0 .. luxd-4: its own table entry is the one left out of luxd\'s bootstrap peers', async () => {
   const run = cases.find((c) => c.label === 'mainnet luxd/luxd')!;
-  const table = run.env.LUXOPS_BOOTSTRAP_NODES!.split(',');
+  const table = run.env.LUXOPS_STARTUP_BOOTSTRAP_NODES!.split(',');
   for (let i = 0; i < 5; i++) {
     const r = await runBin(BINARIES.sea, withCheck(run.argv.slice(1)), { env: { ...run.env, HOSTNAME: `luxd-${i}` }, timeoutMs: 30_000 });
     assert.equal(r.code, 0, r.stderr);
@@ -80,6 +80,9 @@ for (const { label, argv, env } of cases) {
     assert.equal(r.code, 0, `${argv.join(' ')}\n${r.stderr}`);
     const shown = JSON.parse(r.stdout) as { command: string; config: Record<string, unknown> };
     assert.equal(shown.command, argv[1]);
+    // every LUXOPS_* variable the manifests give this container is one of its command's current twins
+    // (no W_UNKNOWN_ENV for a name it ignores, no W_DEPRECATED_ENV for an old one)
+    assert.deepEqual(jsonLines(r.stderr).filter((l) => l.level === 'warn'), [], r.stderr);
     // the check prints the configuration with secrets redacted
     assert.ok(!r.stdout.includes(FAUCET_TEST_KEY.slice(2)) && !r.stderr.includes(FAUCET_TEST_KEY.slice(2)), 'the faucet key was printed');
     if (argv[1] === 'faucet') assert.equal(shown.config.faucetKey, '[redacted]');
@@ -88,7 +91,7 @@ for (const { label, argv, env } of cases) {
     if (argv[1] === 'startup') {
       assert.equal(shown.config.attach, label.endsWith('/startup-attach'));
       assert.deepEqual(shown.config.statusListen, { host: '0.0.0.0', port: 9639 });
-      assert.equal((shown.config.alias as string[]).length, 4, 'aliases from LUXOPS_ALIAS');
+      assert.equal((shown.config.alias as string[]).length, 4, 'aliases from LUXOPS_STARTUP_ALIAS');
       const net0 = shown as unknown as { bootstrap?: unknown; publicIpFrom?: unknown };
       if (shown.config.attach) {
         // the sidecar blanks the supervisor-only flags (luxd's command line is not its own)
@@ -107,15 +110,17 @@ for (const { label, argv, env } of cases) {
   });
 }
 
-/** COPY sources of a Containerfile (flags such as --chmod skipped; the last operand is the destination). */
-function copySources(containerfile: string): Array<{ sources: string[]; dest: string }> {
+/** COPY lines of a Containerfile: `--from` stage (if any), sources, destination (the last operand). */
+function copySources(containerfile: string): Array<{ from?: string; sources: string[]; dest: string }> {
   return containerfile
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => /^COPY\s/i.test(l))
     .map((l) => {
-      const ops = l.split(/\s+/).slice(1).filter((w) => !w.startsWith('--'));
-      return { sources: ops.slice(0, -1), dest: ops[ops.length - 1]! };
+      const words = l.split(/\s+/).slice(1);
+      const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
+      const ops = words.filter((w) => !w.startsWith('--'));
+      return { from, sources: ops.slice(0, -1), dest: ops[ops.length - 1]! };
     });
 }
 
@@ -126,15 +131,24 @@ test('deploy/Containerfile: every COPY source exists after the build and is let 
   assert.ok(copies.length > 0);
   const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
   assert.ok(ignore.includes('*'), '.dockerignore starts from nothing');
-  for (const { sources } of copies) {
+  for (const { from, sources } of copies) {
+    if (from) continue; // from another stage of this file
     for (const s of sources) {
+      // the arm64 executable comes from `npm run build` only (test/run.mjs builds this machine's)
+      if (s === 'dist/luxops-linux-arm64' && !existsSync(join(ROOT, s))) continue;
       assert.ok(existsSync(join(ROOT, s)) && statSync(join(ROOT, s)).isFile(), `${s} missing: run npm run build`);
       assert.ok(ignore.includes(`!${s}`), `${s} is excluded from the build context by .dockerignore`);
     }
   }
-  // the executable lands where the manifests run it and where the entrypoint points
-  const exe = copies.find((c) => c.sources.includes('dist/luxops'));
-  assert.equal(exe?.dest, '/usr/local/bin/luxops');
+  // one stage per platform holds its executable; the image takes the TARGETARCH one to where the
+  // manifests run it and where the entrypoint points
+  for (const [arch, exe] of [['amd64', 'dist/luxops'], ['arm64', 'dist/luxops-linux-arm64']] as const) {
+    assert.match(text, new RegExp(`^FROM scratch AS exe-${arch}\\nCOPY ${exe.replace(/[.]/g, '\\.')} /luxops$`, 'm'), `${arch} stage`);
+  }
+  assert.match(text, /^ARG TARGETARCH=amd64$/m);
+  assert.match(text, /^FROM exe-\$\{TARGETARCH\} AS exe$/m);
+  const exe = copies.find((c) => c.from === 'exe');
+  assert.deepEqual(exe && [exe.sources, exe.dest], [['/luxops'], '/usr/local/bin/luxops']);
   assert.match(text, /^ENTRYPOINT \["\/usr\/local\/bin\/luxops"\]$/m);
   assert.ok(statSync(join(ROOT, 'dist/luxops')).mode & 0o111, 'dist/luxops is executable');
 });
@@ -146,7 +160,7 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
     const run = cases.find((c) => c.label === `${net} luxd/luxd`);
     assert.ok(run);
     const cchain = '2q9e4r6Mu3U68nU1fYjgbR6JvwrRx36CohpAX5UQxse55x1Q5';
-    const env = { ...run.env, LUXOPS_CLEAR_CHAIN_DATA: 'true', LUXOPS_CCHAIN_ID: cchain };
+    const env = { ...run.env, LUXOPS_STARTUP_CLEAR_CHAIN_DATA: 'true', LUXOPS_STARTUP_CCHAIN_ID: cchain };
     const r = await runBin(BINARIES.sea, withCheck(run.argv.slice(1)), { env, timeoutMs: 30_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.includes(`"/data/chainData/network-${NETWORKS[net].networkId}/${cchain}"`), r.stdout);

@@ -68,8 +68,10 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
       const keyArgs = c.command!.filter((a) => /^--s3-key/.test(a));
       assert.ok(keyArgs.length > 0 && keyArgs.every((a) => a.includes('{ordinal}')), `${name}: ${keyArgs.join(' ')}`);
       const env = containerEnv(c, objs, TEST_VALUES);
-      assert.equal(env.LUXOPS_S3_BUCKET, `lux-${net}-staking`);
-      assert.ok(env.LUXOPS_KMS_KEY_ID, `${name}: KMS key id`);
+      // each command reads its own twins (LUXOPS_KEY_DOWNLOADER_*, LUXOPS_SIGNER_DOWNLOADER_*)
+      const twin = `LUXOPS_${name.toUpperCase().replace(/-/g, '_')}_`;
+      assert.equal(env[`${twin}S3_BUCKET`], `lux-${net}-staking`);
+      assert.ok(env[`${twin}KMS_KEY_ID`], `${name}: KMS key id`);
       // identities go to the memory-backed emptyDir the luxd container reads
       assert.ok(c.volumeMounts.some((m: any) => m.name === 'staking' && m.mountPath === '/staking'));
     }
@@ -93,17 +95,17 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
     assert.deepEqual(luxdArgv.filter((a) => a.includes('$(')), []);
     // the supervisor sets luxd's network identity (issue 14): none of it is fixed in luxd's argv
     assert.deepEqual(node.filter((a) => /^--(public-ip|bootstrap-ips|bootstrap-ids)(=|$)/.test(a)), []);
-    assert.equal(luxdEnv.LUXOPS_PUBLIC_IP_FROM, 'pod');
+    assert.equal(luxdEnv.LUXOPS_STARTUP_PUBLIC_IP_FROM, 'pod');
     assert.equal(luxdEnv.HOSTNAME, 'luxd-3', 'the ordinal comes from the downward API');
     assert.equal(luxdEnv.POD_IP, '10.1.2.3');
-    const table = luxdEnv.LUXOPS_BOOTSTRAP_NODES!.split(',');
+    const table = luxdEnv.LUXOPS_STARTUP_BOOTSTRAP_NODES!.split(',');
     assert.equal(table.length, 5);
     assert.deepEqual(table.map((e) => e.split('@')[1]), Array(5).fill(`luxd-{ordinal}.luxd-headless.lux-${net}.svc.cluster.local:${want.staking}`));
     assert.equal(new Set(table.map((e) => e.split('@')[0])).size, 5, 'five distinct NodeIDs');
     // the supervisor talks to this network's port, for itself and for the in-process import
-    assert.equal(luxdEnv.LUXOPS_API_URL, `http://127.0.0.1:${want.http}`);
-    assert.equal(luxdEnv.LUXOPS_NETWORK_ID, String(want.networkId));
-    const aliases = luxdEnv.LUXOPS_ALIAS!.split(',');
+    assert.equal(luxdEnv.LUXOPS_STARTUP_API_URL, `http://127.0.0.1:${want.http}`);
+    assert.equal(luxdEnv.LUXOPS_STARTUP_NETWORK_ID, String(want.networkId));
+    const aliases = luxdEnv.LUXOPS_STARTUP_ALIAS!.split(',');
     assert.deepEqual(aliases.map((a) => a.split('=')[0]), ['zoo', 'hanzo', 'spc', 'pars']);
     const port = (n: string) => luxd.ports!.find((p: any) => p.name === n)?.containerPort;
     assert.deepEqual([port('http'), port('staking'), port('status')], [want.http, want.staking, 9639]);
@@ -115,24 +117,24 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
     assert.ok(hosts.includes(`luxd-0.luxd-headless.lux-${net}.svc.cluster.local`));
     const dep = find(objs, 'Deployment', 'faucet');
     if (dep) {
-      const rpcs = containerEnv(container(dep, 'faucet'), objs, TEST_VALUES).LUXOPS_RPC_URL!.split(',');
+      const rpcs = containerEnv(container(dep, 'faucet'), objs, TEST_VALUES).LUXOPS_FAUCET_RPC_URL!.split(',');
       for (const u of rpcs) assert.ok(hosts.includes(new URL(u).hostname), `${u} would get 403 invalid host`);
     }
   });
 
-  test(`${net}: RLP import flags come from a ConfigMap as LUXOPS_RLP_* env`, () => {
-    const rlpMap = luxd.envFrom!.map((s: any) => s.configMapRef?.name).filter(Boolean).map((n: string) => configMapData(objs, n)).find((d) => Object.keys(d).some((k) => k.startsWith('LUXOPS_RLP_')));
-    assert.ok(rlpMap, 'luxd envFrom has a ConfigMap with LUXOPS_RLP_* keys');
-    assert.ok(Object.keys(rlpMap).every((k) => k.startsWith('LUXOPS_RLP_')), Object.keys(rlpMap).join(' '));
+  test(`${net}: RLP import flags come from a ConfigMap as LUXOPS_RLP_IMPORT_* env`, () => {
+    const rlpMap = luxd.envFrom!.map((s: any) => s.configMapRef?.name).filter(Boolean).map((n: string) => configMapData(objs, n)).find((d) => Object.keys(d).some((k) => k.startsWith('LUXOPS_RLP_IMPORT_')));
+    assert.ok(rlpMap, 'luxd envFrom has a ConfigMap with LUXOPS_RLP_IMPORT_* keys');
+    assert.ok(Object.keys(rlpMap).every((k) => k.startsWith('LUXOPS_RLP_IMPORT_')), Object.keys(rlpMap).join(' '));
     if (net === 'devnet') {
-      assert.equal(rlpMap.LUXOPS_RLP_BASE_URL, undefined, 'devnet imports nothing');
+      assert.equal(rlpMap.LUXOPS_RLP_IMPORT_BASE_URL, undefined, 'devnet imports nothing');
     } else {
-      assert.match(rlpMap.LUXOPS_RLP_BASE_URL!, /^https:\/\//);
-      assert.equal(rlpMap.LUXOPS_RLP_FILE, `lux-${net}-${want.cchainId}.rlp`);
-      assert.equal(rlpMap.LUXOPS_RLP_API_URL, `http://127.0.0.1:${want.http}`);
+      assert.match(rlpMap.LUXOPS_RLP_IMPORT_BASE_URL!, /^https:\/\//);
+      assert.equal(rlpMap.LUXOPS_RLP_IMPORT_FILE, `lux-${net}-${want.cchainId}.rlp`);
+      assert.equal(rlpMap.LUXOPS_RLP_IMPORT_API_URL, `http://127.0.0.1:${want.http}`);
       // a mutable source must be pinned by a checksum, never imported unverified
-      assert.ok(rlpMap.LUXOPS_RLP_SHA256 || rlpMap.LUXOPS_RLP_CHECKSUMS_URL, 'LUXOPS_RLP_SHA256 or LUXOPS_RLP_CHECKSUMS_URL');
-      assert.equal(rlpMap.LUXOPS_RLP_ALLOW_UNVERIFIED, undefined);
+      assert.ok(rlpMap.LUXOPS_RLP_IMPORT_SHA256 || rlpMap.LUXOPS_RLP_IMPORT_CHECKSUMS_URL, 'LUXOPS_RLP_IMPORT_SHA256 or LUXOPS_RLP_IMPORT_CHECKSUMS_URL');
+      assert.equal(rlpMap.LUXOPS_RLP_IMPORT_ALLOW_UNVERIFIED, undefined);
     }
   });
 
@@ -200,8 +202,8 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
       assert.deepEqual(key.valueFrom.secretKeyRef, { name: 'luxops-faucet', key: 'private-key' });
       assert.equal(find(objs, 'Secret', 'luxops-faucet'), undefined, 'the Secret is created out of band');
       const env = containerEnv(c, objs, TEST_VALUES);
-      assert.equal(env.LUXOPS_CHAIN_ID, String(want.cchainId));
-      const rpcs = env.LUXOPS_RPC_URL!.split(',');
+      assert.equal(env.LUXOPS_FAUCET_CHAIN_ID, String(want.cchainId));
+      const rpcs = env.LUXOPS_FAUCET_RPC_URL!.split(',');
       assert.deepEqual(rpcs, [0, 1, 2, 3, 4].map((i) => `http://luxd-${i}.luxd-headless:${want.http}/ext/bc/C/rpc`));
       const svc = get(objs, 'Service', 'faucet');
       assert.deepEqual(svc.spec.selector, dep.spec.selector.matchLabels);
@@ -229,12 +231,12 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
 }
 
 test('restore-snapshot component: appended last to the init chain, reads its ConfigMap, writes /data', () => {
-  const objs = renderWith('devnet', ['deploy/components/restore-snapshot'], { 'luxops-snapshot': { LUXOPS_URL: 'https://snapshots.example/lux-devnet.tar.gz', LUXOPS_DATA_DIR: '/data' } });
+  const objs = renderWith('devnet', ['deploy/components/restore-snapshot'], { 'luxops-snapshot': { LUXOPS_RESTORE_SNAPSHOT_URL: 'https://snapshots.example/lux-devnet.tar.gz', LUXOPS_RESTORE_SNAPSHOT_DATA_DIR: '/data' } });
   const sts = get(objs, 'StatefulSet', 'luxd');
   assert.deepEqual(sts.spec.template.spec.initContainers.map((c: Container) => c.name), ['install', 'key-downloader', 'signer-downloader', 'restore-snapshot']);
   const c = container(sts, 'restore-snapshot');
   assert.deepEqual(c.command, ['/usr/local/bin/luxops', 'restore-snapshot']);
-  assert.equal(containerEnv(c, objs, TEST_VALUES).LUXOPS_URL, 'https://snapshots.example/lux-devnet.tar.gz');
+  assert.equal(containerEnv(c, objs, TEST_VALUES).LUXOPS_RESTORE_SNAPSHOT_URL, 'https://snapshots.example/lux-devnet.tar.gz');
   assert.ok(c.volumeMounts.some((m: any) => m.name === 'data' && m.mountPath === '/data'));
 });
 
@@ -279,7 +281,7 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
     assert.deepEqual(container(sts, 'luxd').volumeMounts.find((m: any) => m.name === 'kube-api-access'), { name: 'kube-api-access', mountPath: SA_MOUNT, readOnly: true });
     assert.equal(get(objs, 'ServiceAccount', 'luxd').automountServiceAccountToken, false);
     const env = containerEnv(container(sts, 'luxd'), objs, TEST_VALUES);
-    assert.equal(env.LUXOPS_PUBLIC_IP_FROM, 'service:luxd-{ordinal},pod');
+    assert.equal(env.LUXOPS_STARTUP_PUBLIC_IP_FROM, 'service:luxd-{ordinal},pod');
   });
 }
 
@@ -288,8 +290,8 @@ test('example overlay static-public-ips: mainnet with one static address per ord
   const sts = get(objs, 'StatefulSet', 'luxd');
   assert.equal(sts.metadata.namespace, 'lux-mainnet');
   const env = containerEnv(container(sts, 'luxd'), objs, TEST_VALUES);
-  const spec = env.LUXOPS_PUBLIC_IP_FROM!;
+  const spec = env.LUXOPS_STARTUP_PUBLIC_IP_FROM!;
   assert.match(spec, /^static:[^,]+$/);
   assert.equal(spec.slice('static:'.length).split(';').length, 5);
-  assert.equal(env.LUXOPS_BOOTSTRAP_NODES!.split(',').length, 5);
+  assert.equal(env.LUXOPS_STARTUP_BOOTSTRAP_NODES!.split(',').length, 5);
 });

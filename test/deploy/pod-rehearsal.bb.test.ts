@@ -53,29 +53,29 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
 
   // --- what lives outside the pod --------------------------------------------------------------
   const keysEnv = (containers[1]!.envFrom ?? []).find((e: any) => e.configMapRef)?.configMapRef.name as string;
-  const bucket = (get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).LUXOPS_S3_BUCKET!;
-  const kmsKeyId = (get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).LUXOPS_KMS_KEY_ID!;
+  const bucket = (get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).LUXOPS_KEY_DOWNLOADER_S3_BUCKET!;
+  const kmsKeyId = (get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).LUXOPS_KEY_DOWNLOADER_KMS_KEY_ID!;
   const s3 = await startS3(bucket);
   after(() => s3.close());
   const kms = await startFakeKms({ keys: [{ id: 'mainnet-staking-key', alias: kmsKeyId }] });
   after(() => kms.close());
 
   const rlpEnv = containerEnv(containers[3]!, objs, { fieldRef: { 'status.podIP': '127.0.0.1', 'metadata.name': 'luxd-3' }, secretKeyRef: {} });
-  const file = rlpEnv.LUXOPS_RLP_FILE!;
-  const partNames = rlpEnv.LUXOPS_RLP_PARTS!.split(',');
+  const file = rlpEnv.LUXOPS_RLP_IMPORT_FILE!;
+  const partNames = rlpEnv.LUXOPS_RLP_IMPORT_PARTS!.split(',');
   const chain = buildChain(0, BLOCKS + 1); // block 0 .. BLOCKS, split across every part the overlay lists
   const parts = splitBytes(chain, Math.ceil(chain.length / partNames.length));
   assert.equal(parts.length, partNames.length);
   const files: Record<string, Uint8Array> = {};
   for (const [i, p] of parts.entries()) {
-    files[rlpEnv.LUXOPS_RLP_PART_NAME_TEMPLATE!.replace('{file}', file).replace('{part}', partNames[i]!)] = p.data;
+    files[rlpEnv.LUXOPS_RLP_IMPORT_PART_NAME_TEMPLATE!.replace('{file}', file).replace('{part}', partNames[i]!)] = p.data;
   }
   // the overlay pins the export with a sha256sum list beside the parts (the import refuses unpinned
   // data): publish one for the test export, the way the README says to produce it
-  const sumsUrl = rlpEnv.LUXOPS_RLP_CHECKSUMS_URL!;
-  assert.ok(sumsUrl.startsWith(`${rlpEnv.LUXOPS_RLP_BASE_URL}/`), `checksums beside the parts: ${sumsUrl}`);
-  files[sumsUrl.slice(rlpEnv.LUXOPS_RLP_BASE_URL!.length + 1)] = Buffer.from(
-    [...parts.map((p, i) => `${sha256hex(p.data)}  ${rlpEnv.LUXOPS_RLP_PART_NAME_TEMPLATE!.replace('{file}', file).replace('{part}', partNames[i]!)}`), `${sha256hex(chain)}  ${file}`, ''].join('\n'),
+  const sumsUrl = rlpEnv.LUXOPS_RLP_IMPORT_CHECKSUMS_URL!;
+  assert.ok(sumsUrl.startsWith(`${rlpEnv.LUXOPS_RLP_IMPORT_BASE_URL}/`), `checksums beside the parts: ${sumsUrl}`);
+  files[sumsUrl.slice(rlpEnv.LUXOPS_RLP_IMPORT_BASE_URL!.length + 1)] = Buffer.from(
+    [...parts.map((p, i) => `${sha256hex(p.data)}  ${rlpEnv.LUXOPS_RLP_IMPORT_PART_NAME_TEMPLATE!.replace('{file}', file).replace('{part}', partNames[i]!)}`), `${sha256hex(chain)}  ${file}`, ''].join('\n'),
   );
   const cdn = await startFaultServer({ files });
   after(() => cdn.close());
@@ -107,11 +107,12 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/nonexistent/aws-config',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    LUXOPS_S3_ENDPOINT: s3.endpoint,
-    LUXOPS_KMS_ENDPOINT: kms.url,
+    // the stand-ins' endpoints, for each command that talks to S3 and KMS
+    ...Object.fromEntries(['KEY_DOWNLOADER', 'SIGNER_DOWNLOADER', 'KEY_UPLOADER'].flatMap((c) => [[`LUXOPS_${c}_S3_ENDPOINT`, s3.endpoint], [`LUXOPS_${c}_KMS_ENDPOINT`, kms.url]])),
   };
   const objKey = (c: Container, flag: string) => (c.command ?? []).find((a) => a.startsWith(`--${flag}=`))!.split('=')[1]!.replace('{ordinal}', ordinal);
-  const keysCm = get(objs, 'ConfigMap', keysEnv).data as Record<string, string>;
+  // the operator seals with the bucket, key and tag the pod's downloaders read (key-uploader's own twins)
+  const keysCm = Object.fromEntries(Object.entries(get(objs, 'ConfigMap', keysEnv).data as Record<string, string>).filter(([k]) => k.startsWith('LUXOPS_KEY_DOWNLOADER_')).map(([k, v]) => [k.replace('LUXOPS_KEY_DOWNLOADER_', 'LUXOPS_KEY_UPLOADER_'), v]));
   const up = await runBin(BINARIES.sea, [
     'key-uploader',
     `--tls-key-path=${join(operator, 'staker.key')}`, `--tls-cert-path=${join(operator, 'staker.crt')}`, `--signer-key-path=${join(operator, 'signer.key')}`,
@@ -152,7 +153,7 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
       .replace(new RegExp(`^(--http-port=)?${declaredHttp}$`), `$1${httpPort}`);
   };
   const recordPath = join(pod, 'fake-luxd-record.json');
-  const aliasIds = rlpEnv.LUXOPS_ALIAS!.split(',').map((a) => a.split('=')[1]!);
+  const aliasIds = rlpEnv.LUXOPS_STARTUP_ALIAS!.split(',').map((a) => a.split('=')[1]!);
   const kubelet = (c: Container) => {
     const env = containerEnv(c, objs, { fieldRef: { 'metadata.name': hostname, 'status.podIP': '127.0.0.1' }, secretKeyRef: {} });
     const mapped: Record<string, string> = {};
@@ -185,8 +186,8 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
   const luxd = containers[3]!;
   const { argv, env } = kubelet(luxd);
   // the export host: the fault server serves every part at its root
-  env.LUXOPS_RLP_BASE_URL = cdn.url;
-  env.LUXOPS_RLP_CHECKSUMS_URL = `${cdn.url}${sumsUrl.slice(rlpEnv.LUXOPS_RLP_BASE_URL!.length)}`;
+  env.LUXOPS_RLP_IMPORT_BASE_URL = cdn.url;
+  env.LUXOPS_RLP_IMPORT_CHECKSUMS_URL = `${cdn.url}${sumsUrl.slice(rlpEnv.LUXOPS_RLP_IMPORT_BASE_URL!.length)}`;
   env.FAKE_LUXD_RECORD = recordPath;
   env.FAKE_LUXD_HEALTHY_AFTER_MS = '400';
   env.FAKE_LUXD_CHAINS = aliasIds.join(',');
@@ -194,7 +195,7 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
   // kubelet gives every container the API server's address; the mount's path is the laptop's
   env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
   env.KUBERNETES_SERVICE_PORT = String(kubeApi.port);
-  env.LUXOPS_KUBE_SERVICE_ACCOUNT_DIR = sa;
+  env.LUXOPS_STARTUP_KUBE_SERVICE_ACCOUNT_DIR = sa;
   assert.equal(argv[0], join(mounts['/opt/luxops']!, 'luxops'));
   assert.ok(argv.includes(FAKE_LUXD), 'the supervised command is the (fake) luxd binary');
   const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -230,23 +231,23 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
   assert.equal((await getStatus(`${statusUrl}${probePath('livenessProbe')}`)).status, 200);
   // in-pod traffic is loopback, which NetworkPolicy never filters: the policy's HTTP rule can stay
   // closed to every other pod without breaking the supervisor or its import
-  assert.equal(new URL(env.LUXOPS_API_URL!).hostname, '127.0.0.1');
-  assert.equal(new URL(env.LUXOPS_RLP_API_URL!).hostname, '127.0.0.1');
+  assert.equal(new URL(env.LUXOPS_STARTUP_API_URL!).hostname, '127.0.0.1');
+  assert.equal(new URL(env.LUXOPS_RLP_IMPORT_API_URL!).hostname, '127.0.0.1');
   const status = (await getStatus(`${statusUrl}/status`)).body;
   assert.equal(status.phase, 'running');
   assert.ok(status.aliases.every((a: { state: string }) => a.state === 'done'), JSON.stringify(status.aliases));
 
   const record = JSON.parse(readFileSync(recordPath, 'utf8'));
-  for (const entry of rlpEnv.LUXOPS_ALIAS!.split(',')) {
+  for (const entry of rlpEnv.LUXOPS_STARTUP_ALIAS!.split(',')) {
     const [alias, id] = entry.split('=');
     assert.equal(record.aliases[alias!], id, `alias ${alias} applied`);
   }
   assert.equal(record.imports.length, 1, 'one import');
-  const markerDoc = JSON.parse(readFileSync(env.LUXOPS_RLP_MARKER!, 'utf8'));
+  const markerDoc = JSON.parse(readFileSync(env.LUXOPS_RLP_IMPORT_MARKER!, 'utf8'));
   assert.equal(markerDoc.sha256, sha256hex(chain), 'the import was verified against the published list');
   assert.equal(record.imports[0].last, BLOCKS);
   assert.equal(record.height, BLOCKS);
-  const marker = env.LUXOPS_RLP_MARKER ?? join(env.LUXOPS_RLP_DEST_DIR!, '.rlp-import.done');
+  const marker = env.LUXOPS_RLP_IMPORT_MARKER ?? join(env.LUXOPS_RLP_IMPORT_DEST_DIR!, '.rlp-import.done');
   assert.ok(marker.startsWith(pod), `marker inside the pod filesystem: ${marker}`);
   assert.ok(existsSync(marker), 'import marker written');
   // the fake luxd got the manifest's luxd flags, mapped into the pod filesystem
@@ -260,7 +261,7 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
   ]);
   assert.match(stderr, /public IP: service lux-mainnet\/luxd-3: no LoadBalancer ingress yet; attempt 1\/30, retrying in 5s/);
   // the bootstrap peers: the overlay's table without luxd-3's own entry
-  const table = env.LUXOPS_BOOTSTRAP_NODES!.split(',');
+  const table = env.LUXOPS_STARTUP_BOOTSTRAP_NODES!.split(',');
   const others = table.filter((_e, i) => i !== 3);
   assert.deepEqual(record.argv.filter((a: string) => a.startsWith('--bootstrap-i')), [
     `--bootstrap-ips=${others.map((e) => e.split('@')[1]!.replace('{ordinal}', String(table.indexOf(e)))).join(',')}`,

@@ -33,7 +33,7 @@ test('tenant acme-devnet renders into lux-acme-devnet with its own ids, staking 
   const argv = containerArgv(luxd, containerEnv(luxd, objs, TEST_VALUES));
   const flag = (f: string) => argv.find((a) => a.startsWith(`--${f}=`))!.split('=')[1]!;
   // the supervisor turns the per-ordinal table into luxd's --bootstrap-ids/--bootstrap-ips at run time
-  const table = loadBootstrapTable(containerEnv(luxd, objs, TEST_VALUES).LUXOPS_BOOTSTRAP_NODES!.split(','), undefined);
+  const table = loadBootstrapTable(containerEnv(luxd, objs, TEST_VALUES).LUXOPS_STARTUP_BOOTSTRAP_NODES!.split(','), undefined);
   assert.deepEqual(table.map((n) => n.id), IDS);
   assert.deepEqual(table.map((n) => n.endpoint), [0, 1, 2, 3, 4].map((i) => `luxd-${i}.luxd-headless.${ns}.svc.cluster.local:${NETWORKS.devnet.staking}`));
   const own = bootstrapFlags(table, 2);
@@ -43,13 +43,14 @@ test('tenant acme-devnet renders into lux-acme-devnet with its own ids, staking 
   for (const name of ['key-downloader', 'signer-downloader']) {
     const c = podContainers(sts).find((x) => x.name === name)!;
     const env = containerEnv(c, objs, TEST_VALUES);
-    assert.equal(env.LUXOPS_S3_BUCKET, 'acme-devnet-staking');
-    assert.equal(env.LUXOPS_KMS_KEY_ID, 'alias/acme-devnet-staking');
+    const prefix = `LUXOPS_${name.toUpperCase().replace('-', '_')}_`;
+    assert.equal(env[`${prefix}S3_BUCKET`], 'acme-devnet-staking');
+    assert.equal(env[`${prefix}KMS_KEY_ID`], 'alias/acme-devnet-staking');
     assert.deepEqual(c.envFrom!.filter((e: any) => e.secretRef).map((e: any) => e.secretRef), [{ name: 'luxops-aws-acme', optional: true }]);
   }
   assert.equal(sts.spec.template.spec.volumes.find((v: any) => v.name === 'genesis').configMap.name, 'luxd-genesis-acme');
   // the rest comes from the network overlay unchanged: aliases, the faucet
-  assert.equal(configMapData(objs, sts.spec.template.spec.containers[0].envFrom[0].configMapRef.name).LUXOPS_NETWORK_ID, '3');
+  assert.equal(configMapData(objs, sts.spec.template.spec.containers[0].envFrom[0].configMapRef.name).LUXOPS_STARTUP_NETWORK_ID, '3');
   assert.ok(get(objs, 'Deployment', 'faucet'));
 });
 

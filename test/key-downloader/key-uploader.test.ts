@@ -158,7 +158,7 @@ test('usage errors: exit 2 naming the flags', async () => {
   assert.match(nothing.deps.err(), /nothing to upload/);
   const noKms = await upload('u5', { 'kms-key-id': '' });
   assert.equal(noKms.code, 2);
-  assert.match(noKms.deps.err(), /missing required flag --kms-key-id \(or LUXOPS_KMS_KEY_ID\): needed to encrypt the envelope/);
+  assert.match(noKms.deps.err(), /missing required flag --kms-key-id \(or LUXOPS_KEY_UPLOADER_KMS_KEY_ID\) unless --plaintext/);
   const dup = await upload('u6', { 's3-key-signer': 'u6/{ordinal}/staker.key.zstd.encrypted' });
   assert.match(dup.deps.err(), /the S3 keys of the uploaded files must be different/);
   for (const p of ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']) assert.equal(await s3.exists(`${p}/3/staker.key.zstd.encrypted`), false);

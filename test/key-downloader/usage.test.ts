@@ -34,9 +34,9 @@ async function run(over: Record<string, string | undefined>, flags: string[] = [
 
 test('usage errors exit 2 with one line naming the flag; nothing on disk', async () => {
   const cases: Array<[Record<string, string | undefined>, RegExp, Record<string, string>?]> = [
-    [{ 's3-bucket': undefined }, /^luxops key-downloader: missing required flag --s3-bucket \(or LUXOPS_S3_BUCKET\)\n/],
-    [{ 'kms-key-id': undefined }, /missing required flag --kms-key-id \(or LUXOPS_KMS_KEY_ID\): needed to decrypt the envelope; pass --plaintext for unencrypted objects/],
-    [{ 'aad-tag': undefined }, /missing required flag --aad-tag \(or LUXOPS_AAD_TAG\)/],
+    [{ 's3-bucket': undefined }, /^luxops key-downloader: missing required flag --s3-bucket \(or LUXOPS_KEY_DOWNLOADER_S3_BUCKET\)\n/],
+    [{ 'kms-key-id': undefined }, /missing required flag --kms-key-id \(or LUXOPS_KEY_DOWNLOADER_KMS_KEY_ID\) unless --plaintext\n/],
+    [{ 'aad-tag': undefined }, /missing required flag --aad-tag \(or LUXOPS_KEY_DOWNLOADER_AAD_TAG\) unless --plaintext\n/],
     [{ 'expect-node-id': 'NodeID-abc' }, /invalid value for --expect-node-id: "NodeID-abc", expected NodeID-<cb58>/],
     [{ 'node-id-path': join(dir, 'staker.key') }, /--tls-key-path and --node-id-path name the same file .*staker\.key; they must be different files/],
     [{ 's3-key-tls-key': 'k/{pod}' }, /--s3-key-tls-key: unknown placeholder \{pod\} in "k\/\{pod\}", expected \{ordinal\} or \{hostname\}/],
@@ -82,5 +82,5 @@ test('--help lists the avalanche-ops flags and their env twins', async () => {
   for (const f of ['--s3-region', '--s3-bucket', '--s3-key-tls-key', '--s3-key-tls-cert', '--kms-region', '--kms-key-id', '--aad-tag', '--tls-key-path', '--tls-cert-path', '--profile-name', '--s3-endpoint', '--kms-endpoint', '--expect-node-id', '--node-id-path', '--overwrite', '--plaintext']) {
     assert.ok(r.out.includes(`  ${f}`), f);
   }
-  assert.match(r.out, /env LUXOPS_S3_KEY_TLS_KEY/);
+  assert.match(r.out, /env\s+LUXOPS_KEY_DOWNLOADER_S3_KEY_TLS_KEY/);
 });

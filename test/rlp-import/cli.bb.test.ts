@@ -37,10 +37,10 @@ test('--help and usage errors (exit 2) from the single executable', async () => 
   const help = await runBin(BINARIES.sea, ['rlp-import', '--help'], { env: ENV });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--base-url URL/);
-  assert.match(help.stdout, /LUXOPS_NO_VALIDATE/);
+  assert.match(help.stdout, /LUXOPS_RLP_IMPORT_NO_VALIDATE/);
   const bad = await runBin(BINARIES.sea, ['rlp-import', '--file', 'x.rlp'], { env: ENV });
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /missing required flag --base-url \(or LUXOPS_BASE_URL\)/);
+  assert.match(bad.stderr, /missing required flag --base-url \(or LUXOPS_RLP_IMPORT_BASE_URL\)/);
   const env = await runBin(BINARIES.sea, ['rlp-import', '--base-url', 'ftp://x', '--file', 'x'], { env: ENV });
   assert.equal(env.code, 2);
   const sn = await runBin(BINARIES.sea, ['restore-snapshot', '--url', 'http://x/a.tar'], { env: ENV });
@@ -55,7 +55,7 @@ test('env twins drive the .cjs bundle: import into fake-luxd end to end', async 
   t.after(cleanup);
   srv.setFaults({});
   const r = await runBin(process.execPath, [BINARIES.cjs, 'rlp-import', '--poll-interval', '100ms'], {
-    env: { ...ENV, LUXOPS_BASE_URL: srv.url, LUXOPS_FILE: 'lux.rlp', LUXOPS_PARTS: 'auto', LUXOPS_DEST_DIR: dir, LUXOPS_API_URL: luxd.url, LUXOPS_ALLOW_UNVERIFIED: 'true' },
+    env: { ...ENV, LUXOPS_RLP_IMPORT_BASE_URL: srv.url, LUXOPS_RLP_IMPORT_FILE: 'lux.rlp', LUXOPS_RLP_IMPORT_PARTS: 'auto', LUXOPS_RLP_IMPORT_DEST_DIR: dir, LUXOPS_RLP_IMPORT_API_URL: luxd.url, LUXOPS_RLP_IMPORT_ALLOW_UNVERIFIED: 'true' },
     timeoutMs: 60_000,
   });
   assert.equal(r.code, 0, r.stderr);

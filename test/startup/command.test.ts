@@ -35,7 +35,12 @@ test('--help lists own flags and the rlp group with env twins', async () => {
   const d = captureDeps();
   assert.equal(await startupCommand.main(['--help'], {}, d), 0);
   const out = d.out();
-  for (const s of ['--attach', '--status-listen', 'LUXOPS_GRACE_PERIOD', '--rlp-base-url', 'LUXOPS_RLP_BASE_URL', '--rlp-health-timeout', 'Exit codes:']) assert.ok(out.includes(s), s);
+  for (const s of ['--attach', '--status-listen', 'LUXOPS_STARTUP_GRACE_PERIOD', '--rlp-*', 'LUXOPS_RLP_IMPORT_<FLAG>', 'Exit codes:']) assert.ok(out.includes(s), s);
+  // the 26 --rlp-* flags are one row; --help-all lists them with rlp-import's env twins
+  assert.ok(!out.includes('--rlp-base-url'));
+  const all = captureDeps();
+  assert.equal(await startupCommand.main(['--help-all'], {}, all), 0);
+  for (const s of ['--rlp-base-url', 'LUXOPS_RLP_IMPORT_BASE_URL', '--rlp-health-timeout']) assert.ok(all.out().includes(s), s);
 });
 
 test('--check resolves env twins, including the rlp group; rlp api url follows --api-url', async () => {

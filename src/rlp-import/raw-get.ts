@@ -9,11 +9,20 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { HttpNetworkError } from '../core/http.js';
 import { ChunkedDecoder, FramingError } from './chunked-decoder.js';
+import { redactUrl } from './redact-url.js';
 
-/** Receives the body; `data` is only valid during the call (the sink writes it before returning). */
+/**
+ * Receives the body; `data` is only valid during the call (the sink writes or copies it before
+ * returning). `data` returning false pauses reading until `RawGetOptions.control.resume()`.
+ */
 export interface RawSink {
   head(status: number, headers: Readonly<Record<string, string>>): void;
-  data(chunk: Buffer): void;
+  data(chunk: Buffer): void | boolean;
+}
+
+/** Flow control for a sink that cannot always take more (filled in by rawGet). */
+export interface RawFlow {
+  resume?: () => void;
 }
 
 export interface RawGetOptions {
@@ -24,6 +33,8 @@ export interface RawGetOptions {
   /** silence on the socket before it counts as dropped (default 5 min) */
   readonly idleTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
+  /** rawGet sets `resume` here; a sink whose `data` returned false calls it to read on */
+  readonly control?: RawFlow;
 }
 
 // one read(2) takes up to this much of what the socket has buffered; the sink writes each read as is
@@ -33,7 +44,7 @@ const MAX_HEAD = 64 << 10;
 /** GET `url` and stream the body into `sink`; resolves when the body is complete. */
 export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void> {
   const method = o.method ?? 'GET';
-  const fail = (e: unknown, timedOut = false) => new HttpNetworkError(method, url.href, e, timedOut);
+  const fail = (e: unknown, timedOut = false) => new HttpNetworkError(method, redactUrl(url.href), e, timedOut);
   return new Promise<void>((resolve, reject) => {
     if (o.signal.aborted) return reject(o.signal.reason);
     const https = url.protocol === 'https:';
@@ -45,6 +56,9 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
     let chunked: ChunkedDecoder | undefined;
     let done = false;
     let received = 0;
+    // set when the sink asked for a pause: reading stops after this socket read
+    let paused = false;
+    const idleMs = o.idleTimeoutMs ?? 300_000;
 
     const finish = (err?: unknown) => {
       if (done) return;
@@ -59,7 +73,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
     const deliver = (slice: Buffer): void => {
       if (slice.length === 0) return;
       received += slice.length;
-      sink.data(slice);
+      if (sink.data(slice) === false) paused = true;
     };
     /** Body bytes in `b`; false once the body is complete (reading stops). */
     const body = (b: Buffer): boolean => {
@@ -75,11 +89,25 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
       }
       return !done;
     };
+    // a paused socket is silent by our choice, not the server's: no idle timeout meanwhile
+    const pause = (): boolean => {
+      if (!paused || done) return !done;
+      socket.setTimeout(0);
+      return false;
+    };
+    if (o.control) {
+      o.control.resume = () => {
+        if (!paused || done) return;
+        paused = false;
+        socket.setTimeout(idleMs);
+        socket.resume();
+      };
+    }
     const onRead = (n: number): boolean => {
       if (done) return false;
       try {
         const b = readBuf.subarray(0, n);
-        if (head === undefined) return body(b);
+        if (head === undefined) return body(b) && pause();
         head = Buffer.concat([head, b]);
         const end = head.indexOf('\r\n\r\n');
         if (end === -1) {
@@ -112,7 +140,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
             return false;
           }
         }
-        return body(rest);
+        return body(rest) && pause();
       } catch (e) {
         // framing problems are retried like a dropped connection; what the sink threw (status,
         // length mismatch, a failed write: a plain Error with an errno code) passes through unchanged
@@ -126,7 +154,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
       : net.connect({ host, port, onread: { buffer: readBuf, callback: onRead } });
     const connectTimer = setTimeout(() => finish(fail(new Error('connect timeout'), true)), o.connectTimeoutMs ?? 30_000);
     socket.once(https ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
-    socket.setTimeout(o.idleTimeoutMs ?? 300_000, () => finish(fail(new Error('idle timeout'), true)));
+    socket.setTimeout(idleMs, () => finish(fail(new Error('idle timeout'), true)));
     socket.on('error', (e) => finish(fail(e)));
     socket.on('end', () => {
       // read-to-close bodies end here; anything else ending early is a dropped connection

@@ -97,7 +97,8 @@ async function attempt(o: FetchPartOptions): Promise<void> {
   p.complete = true;
 }
 
-function retryable(e: unknown): boolean {
+/** Failures a download retries (resuming where it stopped): network, 5xx/429, length and range lies. */
+export function retryable(e: unknown): boolean {
   if (e instanceof LengthMismatchError || e instanceof ShiftedRangeError) return true;
   if (isTransient(e)) return true;
   // undici/SDK body errors (socket closed mid-body) arrive unwrapped from the body iterator

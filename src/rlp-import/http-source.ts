@@ -12,11 +12,11 @@ import type { RawSink, RawFlow } from './raw-get.js';
 import { FramingError } from './chunked-decoder.js';
 import { redactUrl } from './redact-url.js';
 import { parseContentRange } from './content-range.js';
+import { DEFAULT_STALL_MS } from './stall-watch.js';
 
 const MAX_REDIRECTS = 5;
 /** a pulled body reads ahead this much before the socket is paused */
 const PULL_HIGH_WATER = 1 << 20;
-export const DEFAULT_STALL_MS = 60_000;
 
 function lengthOf(h: Readonly<Record<string, string>>): number | undefined {
   const v = h['content-length'];
@@ -33,11 +33,11 @@ export function bodyInfo(status: number, h: Readonly<Record<string, string>>): B
   const chunked = /chunked/i.test(h['transfer-encoding'] ?? '');
   const length = chunked ? undefined : lengthOf(h);
   const validators = { ...(h.etag ? { etag: h.etag } : {}), ...(h['last-modified'] ? { lastModified: h['last-modified'] } : {}) };
-  if (status !== 206) return { from: 0, length, total: length, ...validators };
+  if (status !== 206) return { partial: false, from: 0, length, total: length, ...validators };
   const cr = parseContentRange(h['content-range']);
   if (!cr) throw new FramingError(`206 with an unusable Content-Range ${JSON.stringify(h['content-range'] ?? null)}`);
   if (length !== undefined && length !== cr.end - cr.start) throw new FramingError(`206 Content-Range ${h['content-range']} disagrees with Content-Length ${length}`);
-  return { from: cr.start, length: cr.end - cr.start, total: cr.total, ...validators };
+  return { partial: true, from: cr.start, length: cr.end - cr.start, total: cr.total, ...validators };
 }
 
 function rangeHeader(start: number, end: number | undefined): Record<string, string> {
@@ -170,7 +170,7 @@ export function createHttpSource(baseUrl: string): ObjectSource {
           sink.head(bodyInfo(status, headers));
         },
         data: (slice) => sink.data(slice),
-      }, opts.stallTimeoutMs ?? DEFAULT_STALL_MS);
+      }, opts.stallTimeoutMs ?? DEFAULT_STALL_MS, opts.control);
     },
     async close() {
       // every request has its own connection (Connection: close): nothing pooled to close

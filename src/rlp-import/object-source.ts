@@ -15,6 +15,8 @@ export interface RemoteObject {
 
 /** What a GET's response head says: where the body starts, how long it is, which version it is. */
 export interface BodyInfo {
+  /** a partial answer (206) to a Range request; false: the whole object (200) */
+  readonly partial: boolean;
   /** the body starts at this byte of the object (0 when a Range was ignored; a 206 says where) */
   readonly from: number;
   /** bytes the server says the body has */
@@ -37,14 +39,17 @@ export interface GetOptions {
   readonly end?: number;
   /** silence on the connection before the attempt counts as stalled (default 60 s) */
   readonly stallTimeoutMs?: number;
+  /** fetchInto sets `resume`: a sink whose `data` returned false calls it to read on */
+  readonly control?: { resume?: () => void };
 }
 
 /** Push-style receiver of a ranged GET (the fast path): `head` first, then `data` slices. */
 export interface FetchSink {
   /** throws to refuse the body (status, length mismatch) */
   head(info: BodyInfo): void;
-  /** the slice is only valid during the call: the sink writes it before returning */
-  data(slice: Buffer): void;
+  /** the slice is only valid during the call: the sink writes (or copies) it before returning;
+   *  false pauses reading until `GetOptions.control.resume()` */
+  data(slice: Buffer): void | boolean;
 }
 
 /** Objects addressed by name under one base (URL prefix or bucket/prefix). */
@@ -91,8 +96,12 @@ export function sourceFor(baseUrl: string, opts: SourceOptions): ObjectSource {
   return createHttpSource(baseUrl);
 }
 
-/** Split a URL into its directory base and last path segment (`restore-snapshot --url`). */
+/**
+ * Split a URL into its directory base and last path segment (`restore-snapshot --url`); a query
+ * (a presigned URL's signature, which may contain '/') stays with the name.
+ */
 export function splitObjectUrl(url: string): { base: string; name: string } {
-  const cut = url.lastIndexOf('/');
+  const q = url.search(/[?#]/);
+  const cut = (q === -1 ? url : url.slice(0, q)).lastIndexOf('/');
   return { base: url.slice(0, cut), name: url.slice(cut + 1) };
 }

@@ -40,6 +40,9 @@ export interface RawGetOptions {
 // one read(2) takes up to this much of what the socket has buffered; the sink writes each read as is
 const READ_BUFFER = 256 << 10;
 const MAX_HEAD = 64 << 10;
+// read buffers of finished requests, reused: a restore makes a request per range, and a fresh
+// 256 KiB buffer each time was garbage the GC only collects later (peak RSS)
+const spare: Buffer[] = [];
 
 /** GET `url` and stream the body into `sink`; resolves when the body is complete. */
 export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void> {
@@ -50,7 +53,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
     const https = url.protocol === 'https:';
     const port = Number(url.port || (https ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const readBuf = Buffer.allocUnsafe(READ_BUFFER);
+    const readBuf = spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
     let head: Buffer | undefined = Buffer.alloc(0);
     let remaining: number | undefined; // Content-Length bytes still due
     let chunked: ChunkedDecoder | undefined;
@@ -66,6 +69,8 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
       o.signal.removeEventListener('abort', onAbort);
       clearTimeout(connectTimer);
       socket.destroy();
+      // nothing reads into it once the socket is destroyed, and sinks never keep a slice
+      if (spare.length < 16) spare.push(readBuf);
       if (err === undefined) resolve();
       else reject(err);
     };

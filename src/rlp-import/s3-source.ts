@@ -6,7 +6,9 @@ import { S3Client, HeadObjectCommand, GetObjectCommand } from '@aws-sdk/client-s
 import { HttpNetworkError, HttpStatusError } from '../core/http.js';
 import { parseS3Url } from './s3-url.js';
 import type { ObjectSource, RemoteBody, RemoteObject, SourceOptions, GetOptions } from './object-source.js';
+import type { Readable } from 'node:stream';
 import { parseContentRange } from './content-range.js';
+import { watchStalls, DEFAULT_STALL_MS } from './stall-watch.js';
 
 interface S3Failure {
   name?: string;
@@ -59,9 +61,11 @@ export function createS3Source(baseUrl: string, opts: SourceOptions): ObjectSour
         const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(name), ...(range ? { Range: range } : {}) }), { abortSignal: signal });
         const cr = parseContentRange(r.ContentRange);
         const validators = { ...(r.ETag ? { etag: r.ETag } : {}), ...(r.LastModified ? { lastModified: r.LastModified.toUTCString() } : {}) };
-        const body = r.Body as unknown as RemoteBody['body'];
-        if (range && cr) return { from: cr.start, length: cr.end - cr.start, total: cr.total, body, ...validators };
-        return { from: 0, length: r.ContentLength, total: r.ContentLength, body, ...validators };
+        // the SDK has no timeout between body chunks: a silent connection is dropped here
+        const raw = r.Body as unknown as Readable;
+        const body = Object.assign(watchStalls(raw, opts.stallTimeoutMs ?? DEFAULT_STALL_MS, () => new HttpNetworkError('GET', urlOf(name), new Error('stalled'), true)), { destroy: (e?: Error) => raw.destroy(e) });
+        if (range && cr) return { partial: true, from: cr.start, length: cr.end - cr.start, total: cr.total, body, ...validators };
+        return { partial: false, from: 0, length: r.ContentLength, total: r.ContentLength, body, ...validators };
       } catch (e) {
         throw mapError(e, 'GET', urlOf(name), signal);
       }

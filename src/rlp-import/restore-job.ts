@@ -4,9 +4,8 @@
 // staged tree, then move the entries into place and write the marker. Any failure before the move
 // removes the staging dir and leaves the data dir untouched; a rerun removes staging dirs that
 // killed runs left behind. Downloads resume inside the run (ordered-fetch.ts).
-import { access } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { LuxopsError, errorMessage } from '../core/errors.js';
 import { ensureDir, writeFileAtomic, fsyncDir } from '../core/files.js';
@@ -43,7 +42,7 @@ const AHEAD_BYTES = 32 << 20;
 function reservedPaths(dataDir: string, marker: string): (rel: string) => boolean {
   const m = relative(dataDir, marker);
   const markerRel = m === '' || m.startsWith(`..${sep}`) || m === '..' || isAbsolute(m) ? undefined : m.split(sep).join('/');
-  return (rel) => rel === markerRel || (!rel.includes('/') && rel.startsWith(STAGING_PREFIX));
+  return (rel) => rel === markerRel || (markerRel !== undefined && rel.startsWith(`${markerRel}/`)) || rel.split('/')[0]!.startsWith(STAGING_PREFIX);
 }
 
 async function expectedSha256(config: RestoreSnapshotConfig, archiveName: string, env: Readonly<Record<string, string | undefined>>, signal: AbortSignal): Promise<string | undefined> {
@@ -79,7 +78,7 @@ async function headOf(source: ObjectSource, name: string, config: RestoreSnapsho
 export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { log: Logger; signal: AbortSignal; env: Readonly<Record<string, string | undefined>> }): Promise<RestoreResult> {
   const { log, signal } = ctx;
   const marker = restoreMarkerPath(config);
-  if (await access(marker).then(() => true, () => false)) {
+  if (await stat(marker).then((st) => st.isFile(), () => false)) {
     log.info({ marker }, 'marker exists; nothing to do');
     return { status: 'skipped', reason: `marker ${marker} exists` };
   }
@@ -94,12 +93,15 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
   const progress = new RestoreProgress(log, config.progressInterval);
   try {
     const expected = await expectedSha256(config, decodeURIComponent(pathname), ctx.env, signal);
-    const head = await headOf(source, name, config, signal);
     const chunkBytes = Math.max(1 << 20, Math.min(16 << 20, Math.floor(AHEAD_BYTES / config.concurrency)));
-    log.info({ url, totalBytes: head?.size, concurrency: config.concurrency, ranges: head?.acceptRanges ?? false, dataDir: config.dataDir }, 'restoring snapshot');
-    progress.start(head?.size);
     let singleStream = false;
     for (let restarts = 0; ; restarts++) {
+      // (again after a restart: the object may have been replaced)
+      const head = await headOf(source, name, config, signal);
+      if (restarts === 0) {
+        log.info({ url, totalBytes: head?.size, concurrency: config.concurrency, ranges: head?.acceptRanges ?? false, dataDir: config.dataDir }, 'restoring snapshot');
+        progress.start(head?.size);
+      }
       const staging = await createStaging(config.dataDir);
       try {
         const r = await restoreAttempt({

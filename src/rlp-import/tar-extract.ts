@@ -5,7 +5,7 @@
 // every link the archive created (a later link can change what an earlier target means:
 // `a/b/up -> ../..` then `db -> a/b/up/../x`). File system calls are synchronous: each is short,
 // they keep the archive's order without queues, and the thread pool stays free for gunzip.
-import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readlinkSync, rmSync, statfsSync, symlinkSync, writeSync } from 'node:fs';
 import { posix, join } from 'node:path';
 import { LuxopsError } from '../core/errors.js';
 import type { TarHandler, TarHeader } from './tar-reader.js';
@@ -52,8 +52,8 @@ export function resolveInside(root: string, rel: string): { path: string } | { e
     out.push(c);
     const st = lstatSync(join(root, ...out), { throwIfNoEntry: false });
     if (!st?.isSymbolicLink()) continue;
-    // 40: the kernel's own limit (ELOOP)
-    if (++hops > 40) return { escape: 'is part of a symlink loop' };
+    // past 40 links the kernel gives up (ELOOP): a loop cannot lead anywhere, inside or out
+    if (++hops > 40) return { path: out.join('/') };
     const target = readlinkSync(join(root, ...out));
     if (posix.isAbsolute(target)) return { escape: `resolves to absolute path ${JSON.stringify(target)} through links of the archive` };
     out.pop();
@@ -77,7 +77,12 @@ export interface ExtractorOptions {
   readonly reserved: (rel: string) => boolean;
   /** called for each reserved entry skipped */
   readonly onSkip?: (name: string) => void;
+  /** free bytes where the staging dir is (tests inject a small disk) */
+  readonly freeBytes?: () => number;
 }
+
+// entries at least this large are checked against the free space before a byte is written
+const LARGE_ENTRY = 64 << 20;
 
 /** A TarHandler that writes entries into the staging dir; `verifyLinks` after the last one. */
 export class Extractor implements TarHandler {
@@ -156,6 +161,10 @@ export class Extractor implements TarHandler {
         throw new UnsafeEntryError(h.name, `hard link to ${JSON.stringify(h.linkname)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     } else {
+      if (h.size >= LARGE_ENTRY) {
+        const free = this.o.freeBytes?.() ?? ((s) => s.bavail * s.bsize)(statfsSync(this.o.staging));
+        if (h.size > free) throw new LuxopsError('E_NO_SPACE', `archive entry ${JSON.stringify(h.name)} is ${h.size} bytes, only ${free} bytes are free in ${this.o.staging}`, { details: { entry: h.name, neededBytes: h.size, availableBytes: free } });
+      }
       this.fd = openSync(dest, 'wx', mode);
       this.written.push(rel);
       this.stats.files++;

@@ -28,6 +28,7 @@ export interface Faults {
   corrupt?: Record<string, number>;
   corruptTimes?: number;
   changingEtag?: boolean | string[];
+  changeAfter?: Record<string, number>;
   closeAfterBody?: boolean | string[];
 }
 export interface ServedRequest {

@@ -75,7 +75,7 @@ const scenarios: Array<[string, string[], Faults]> = [
   ['206 from an earlier byte', ['--concurrency', '8'], { shiftRange: { [NAME]: -4096 }, shiftTimes: 2 }],
   ['closes after the body (HTTP/1.0 style)', ['--concurrency', '1'], { closeAfterBody: true }],
   ['closes after each range (HTTP/1.0 style)', ['--concurrency', '8'], { closeAfterBody: true }],
-  ['Content-Length longer than the body, then a drop', ['--concurrency', '1'], { lieLength: { [NAME]: 5000 } }],
+  ['Content-Length longer than the body (the connection ends short)', ['--concurrency', '1'], { lieLength: { [NAME]: 5000 } }],
   ['ignores Range', ['--concurrency', '8'], { ignoreRange: true, dropAfter: { [NAME]: 2_000_000 } }],
   ['object replaced mid-download', ['--concurrency', '1'], { changeAfter: { [NAME]: 1 }, dropAfter: { [NAME]: 2_000_000 } }],
   ['503 twice', [], { fail503: { [NAME]: 2 } }],

@@ -80,6 +80,8 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
   const marker = restoreMarkerPath(config);
   if (await stat(marker).then((st) => st.isFile(), () => false)) {
     log.info({ marker }, 'marker exists; nothing to do');
+    // a run killed after its marker but before it removed its (then empty) staging dir
+    if (await stat(config.dataDir).then((st) => st.isDirectory(), () => false)) await removeStaleStaging(config.dataDir, log);
     return { status: 'skipped', reason: `marker ${marker} exists` };
   }
   await ensureDir(config.dataDir, 0o755);
@@ -119,7 +121,8 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
         // durable before it becomes visible: the staged files and directories, then the moves
         await fsyncAll([...r.written.map((p) => join(staging, p)), ...[...r.dirs].map((d) => join(staging, d))]);
         const touched = await moveInto(staging, config.dataDir);
-        for (const d of touched) await fsyncDir(d);
+        await rm(staging, { recursive: true, force: true });
+        for (const d of new Set([...touched, config.dataDir])) await fsyncDir(d);
         const verified = [...(expected !== undefined ? ['sha256'] : []), ...(gz ? ['gzip-crc32'] : []), 'tar-structure'];
         await writeFileAtomic(marker, JSON.stringify({ url, sha256, verified, bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, durationMs: Date.now() - started, completedAt: new Date().toISOString() }, null, 2) + '\n', { mode: 0o644, dirMode: 0o755 });
         log.info({ bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, skipped: r.stats.skipped, sha256, verified, durationMs: Date.now() - started, dataDir: config.dataDir }, 'snapshot restored');

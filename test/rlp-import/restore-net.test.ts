@@ -16,6 +16,7 @@ import { dataDirArchive, tree } from './archive-fixture.js';
 import { startFaultServer, tempDir, runMain, errorLine, startS3, S3_ENV } from './helpers.js';
 import type { FaultServer, Faults, ServedRequest } from './helpers.js';
 import { freePort } from '../helpers/free-port.js';
+import { captureDeps } from '../helpers/deps.js';
 
 // 20 MiB of incompressible files: three 8 MiB ranges at --concurrency 4
 const { archive, expected } = dataDirArchive(20 << 20);
@@ -195,4 +196,17 @@ test('s3:// goes through the same ordered, ranged path', async (t) => {
   assert.equal(r.code, 0, r.deps.err());
   assert.deepEqual(tree(dir, (p) => p === marker), expected);
   assert.equal(r.deps.logs().find((l) => l.msg === 'restoring snapshot')?.ranges, true);
+});
+
+test('SIGTERM mid-restore (shutdown abort): nothing restored, no marker, no staging dir', async (t) => {
+  srv.setFaults({ throttleBps: 4_000_000 });
+  const { dir, cleanup } = tempDir('rlp-rterm');
+  t.after(cleanup);
+  writeFileSync(join(dir, 'keep'), 'k');
+  const deps = captureDeps();
+  const running = restoreSnapshotCommand.main(['--url', `${srv.url}/${NAME}`, '--data-dir', dir, '--progress-interval', '100ms'], {}, deps);
+  for (let i = 0; i < 200 && !deps.logs().some((l) => l.msg === 'restoring' && (l.entries as number) > 0); i++) await sleep(25);
+  deps.shutdown();
+  assert.notEqual(await running, 0);
+  assert.deepEqual(readdirSync(dir), ['keep']);
 });

@@ -95,7 +95,8 @@ export async function fetchOrdered(o: OrderedFetchOptions): Promise<number> {
     const changed = (what: string, a: string | number | undefined, b: string | number | undefined) => {
       if (a !== undefined && b !== undefined && a !== b) throw new RestartFromZero(`${url} changed during the download (${what} ${a} -> ${b}); its bytes cannot be spliced`, false);
     };
-    changed('ETag', ref.etag, info.etag);
+    // a weak and a strong form of one ETag (W/"x", "x") name the same version
+    changed('ETag', ref.etag?.replace(/^W\//, ''), info.etag?.replace(/^W\//, ''));
     changed('Last-Modified', ref.lastModified, info.lastModified);
     changed('size', ref.size, info.total);
     ref.etag ??= info.etag;

@@ -7,7 +7,7 @@
 // download-only run never loads undici (0.29-0.35 s -> 0.12-0.13 s for a small run of the executable).
 import net from 'node:net';
 import tls from 'node:tls';
-import { HttpNetworkError } from '../core/http.js';
+import { HttpNetworkError } from '../core/http-errors.js';
 import { ChunkedDecoder, FramingError } from './chunked-decoder.js';
 import { redactUrl } from './redact-url.js';
 

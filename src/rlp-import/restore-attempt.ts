@@ -11,6 +11,7 @@ import { ArchiveSink, ArchiveReadError } from './archive-sink.js';
 import { Extractor } from './tar-extract.js';
 import type { ExtractStats } from './tar-extract.js';
 import { TarFormatError } from './tar-reader.js';
+import { BackgroundSync } from './restore-staging.js';
 
 /** Logs bytes, totalBytes, rateBps, etaS and entries every `intervalMs` while a restore runs. */
 export class RestoreProgress {
@@ -72,11 +73,12 @@ export interface AttemptOptions {
 }
 
 export interface AttemptResult {
+  /** files fsynced in the background as they were completed: drain before the move */
+  readonly synced: BackgroundSync;
   readonly sha256: string;
   readonly bytes: number;
   readonly stats: ExtractStats;
-  /** staged regular files and directories (relative), for the fsync before the move */
-  readonly written: readonly string[];
+  /** staged directories (relative), for the fsync before the move */
   readonly dirs: ReadonlySet<string>;
 }
 
@@ -84,8 +86,10 @@ export interface AttemptResult {
 export async function restoreAttempt(o: AttemptOptions): Promise<AttemptResult> {
   const url = o.source.describe(o.name);
   let skippedLogged = false;
+  const synced = new BackgroundSync();
   const extractor = new Extractor({
     staging: o.staging,
+    onFileWritten: (path) => synced.add(path),
     strip: o.strip,
     reserved: o.reserved,
     onSkip: (entry) => {
@@ -107,6 +111,7 @@ export async function restoreAttempt(o: AttemptOptions): Promise<AttemptResult> 
   } catch (e) {
     sink.destroy();
     extractor.closeFile();
+    await synced.stop();
     if (e instanceof LuxopsError || o.signal.aborted) throw e;
     if (e instanceof ArchiveReadError || e instanceof TarFormatError) {
       const hint = !o.gz && sink.looksGzip ? ' (the archive is gzip-compressed; name it .tar.gz or .tgz)' : '';
@@ -118,5 +123,5 @@ export async function restoreAttempt(o: AttemptOptions): Promise<AttemptResult> 
     }
     throw e;
   }
-  return { sha256: sink.sha256(), bytes: sink.bytes, stats: extractor.stats, written: extractor.written, dirs: extractor.dirs };
+  return { synced, sha256: sink.sha256(), bytes: sink.bytes, stats: extractor.stats, dirs: extractor.dirs };
 }

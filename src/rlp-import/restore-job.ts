@@ -18,6 +18,7 @@ import { redactUrl } from './redact-url.js';
 import { STAGING_PREFIX, createStaging, removeStaleStaging, moveInto, fsyncAll } from './restore-staging.js';
 import { RestartFromZero } from './ordered-fetch.js';
 import { restoreAttempt, RestoreProgress } from './restore-attempt.js';
+import type { AttemptResult } from './restore-attempt.js';
 import type { RestoreSnapshotConfig } from './restore-options.js';
 
 export interface RestoreResult {
@@ -105,12 +106,13 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
         progress.start(head?.size);
       }
       const staging = await createStaging(config.dataDir);
+      let attempt: AttemptResult | undefined;
       try {
-        const r = await restoreAttempt({
+        const r = (attempt = await restoreAttempt({
           source, name, head, staging, gz, strip: config.stripComponents, reserved: reservedPaths(config.dataDir, marker), singleStream,
           concurrency: config.concurrency, chunkBytes, retries: config.retries, retryDelayMs: config.retryDelay, stallTimeoutMs: config.stallTimeout,
           log, signal, progress,
-        });
+        }));
         const sha256 = r.sha256;
         if (r.stats.entries === 0 && !config.allowEmpty) {
           throw new LuxopsError('E_ARCHIVE_EMPTY', `${url} has no entries${config.stripComponents > 0 ? ` left after --strip-components ${config.stripComponents}` : ''}; nothing was restored (pass --allow-empty if that is intended)`);
@@ -119,15 +121,19 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
           throw new LuxopsError('E_CHECKSUM_MISMATCH', `sha256 mismatch for ${url}: expected ${expected}, got ${sha256}; nothing was restored`);
         }
         // durable before it becomes visible: the staged files and directories, then the moves
-        await fsyncAll([...r.written.map((p) => join(staging, p)), ...[...r.dirs].map((d) => join(staging, d))]);
+        const syncStarted = Date.now();
+        await r.synced.drain();
+        await fsyncAll([...r.dirs].map((d) => join(staging, d)));
+        const syncMs = Date.now() - syncStarted;
         const touched = await moveInto(staging, config.dataDir);
         await rm(staging, { recursive: true, force: true });
         for (const d of new Set([...touched, config.dataDir])) await fsyncDir(d);
         const verified = [...(expected !== undefined ? ['sha256'] : []), ...(gz ? ['gzip-crc32'] : []), 'tar-structure'];
         await writeFileAtomic(marker, JSON.stringify({ url, sha256, verified, bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, durationMs: Date.now() - started, completedAt: new Date().toISOString() }, null, 2) + '\n', { mode: 0o644, dirMode: 0o755 });
-        log.info({ bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, skipped: r.stats.skipped, sha256, verified, durationMs: Date.now() - started, dataDir: config.dataDir }, 'snapshot restored');
+        log.info({ bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, skipped: r.stats.skipped, sha256, verified, durationMs: Date.now() - started, syncMs, dataDir: config.dataDir }, 'snapshot restored');
         return { status: 'restored', entries: r.stats.entries, bytes: r.bytes, sha256 };
       } catch (e) {
+        await attempt?.synced.stop();
         if (e instanceof RestartFromZero && restarts < MAX_RESTARTS && !signal.aborted) {
           log.warn({ url, reason: e.reason, restart: restarts + 1 }, 'restarting the restore from byte 0');
           singleStream ||= e.singleStream;

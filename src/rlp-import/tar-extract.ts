@@ -79,6 +79,8 @@ export interface ExtractorOptions {
   readonly onSkip?: (name: string) => void;
   /** free bytes where the staging dir is (tests inject a small disk) */
   readonly freeBytes?: () => number;
+  /** a regular file was written in full and closed (its absolute path) */
+  readonly onFileWritten?: (path: string) => void;
 }
 
 // entries at least this large are checked against the free space before a byte is written
@@ -87,12 +89,11 @@ const LARGE_ENTRY = 64 << 20;
 /** A TarHandler that writes entries into the staging dir; `verifyLinks` after the last one. */
 export class Extractor implements TarHandler {
   readonly stats: ExtractStats = { entries: 0, files: 0, bytes: 0, skipped: 0 };
-  /** regular files written (rel paths), for the final fsync */
-  readonly written: string[] = [];
   /** directories created, for the final fsync of their entries */
   readonly dirs = new Set<string>(['']);
   private readonly links = new Set<string>();
   private fd: number | undefined;
+  private path = '';
   private name = '';
 
   constructor(private readonly o: ExtractorOptions) {}
@@ -166,7 +167,7 @@ export class Extractor implements TarHandler {
         if (h.size > free) throw new LuxopsError('E_NO_SPACE', `archive entry ${JSON.stringify(h.name)} is ${h.size} bytes, only ${free} bytes are free in ${this.o.staging}`, { details: { entry: h.name, neededBytes: h.size, availableBytes: free } });
       }
       this.fd = openSync(dest, 'wx', mode);
-      this.written.push(rel);
+      this.path = dest;
       this.stats.files++;
     }
   }
@@ -179,7 +180,9 @@ export class Extractor implements TarHandler {
   }
 
   endEntry(): void {
+    if (this.fd === undefined) return;
     this.closeFile();
+    this.o.onFileWritten?.(this.path);
   }
 
   /** The entry being written when the input stopped (for error messages). */

@@ -69,7 +69,8 @@ export async function fetchOrdered(o: OrderedFetchOptions): Promise<number> {
   const size = o.head?.size;
   const ranged = !o.singleStream && o.concurrency > 1 && o.head?.acceptRanges === true && size !== undefined && size > o.chunkBytes;
   const count = ranged ? Math.ceil(size / o.chunkBytes) : 1;
-  const pool = new BlockPool(BLOCK, Math.ceil(((ranged ? o.concurrency : 1) * o.chunkBytes) / BLOCK));
+  // room for every range in flight, plus what gunzip has not consumed yet of the one being read
+  const pool = new BlockPool(BLOCK, Math.ceil(((ranged ? o.concurrency : 1) * o.chunkBytes) / BLOCK) + 4);
   const headAhead = ranged ? 4 * BLOCK : o.chunkBytes;
   const ranges: RangeBuffer[] = [];
   let received = 0;

@@ -161,7 +161,12 @@ export function createHttpSource(baseUrl: string): ObjectSource {
         }
       }
       const it = pull();
-      return { ...info, body: Object.assign(it, { destroy: () => void it.return(undefined) }) };
+      // (a generator never started runs no finally: abort the request here too)
+      const destroy = () => {
+        if (!ended) ac.abort(new Error('body abandoned'));
+        void it.return(undefined);
+      };
+      return { ...info, body: Object.assign(it, { destroy }) };
     },
     async fetchInto(name, start, signal, sink, opts: GetOptions = {}) {
       await follow('GET', name, rangeHeader(start, opts.end), signal, {

@@ -47,10 +47,13 @@ function dataDir(t: { after(fn: () => unknown): void }): { parent: string; data:
   return { parent: dir, data };
 }
 
+let lastStderr = '';
+
 /** One run of the executable; asserts the invariant and returns the outcome. */
 async function restore(data: string, parent: string, url: string, extra: string[]): Promise<'restored' | string> {
   const before = tree(parent);
   const r = await runBin(BINARIES.sea, ['restore-snapshot', '--url', url, '--data-dir', data, '--sha256', SHA, '--retry-delay', '20ms', ...extra], { env: ENV, timeoutMs: 60_000 });
+  lastStderr = r.stderr;
   for (const line of r.stderr.trim().split('\n')) assert.ok(line.startsWith('{'), `non-JSON stderr line: ${line}`);
   assert.deepEqual(staging(data), [], 'no staging dir left behind');
   if (r.code === 0) {
@@ -70,7 +73,7 @@ async function restore(data: string, parent: string, url: string, extra: string[
 const scenarios: Array<[string, string[], Faults]> = [
   ['drops, one stream', ['--concurrency', '1'], { dropAfter: { [NAME]: 3_000_000 }, dropTimes: 2 }],
   ['drops, parallel ranges', ['--concurrency', '8'], { dropAfter: { [NAME]: 1_000_000 }, dropTimes: 3 }],
-  ['stalls', ['--concurrency', '8', '--stall-timeout', '500ms'], { stallAfter: { [NAME]: 1_500_000 }, stallTimes: 2 }],
+  ['stalls', ['--concurrency', '8', '--stall-timeout', '1500ms', '--retries', '20'], { stallAfter: { [NAME]: 1_500_000 }, stallTimes: 2 }],
   ['206 from a later byte', ['--concurrency', '8'], { shiftRange: { [NAME]: 4096 }, shiftTimes: 2 }],
   ['206 from an earlier byte', ['--concurrency', '8'], { shiftRange: { [NAME]: -4096 }, shiftTimes: 2 }],
   ['closes after the body (HTTP/1.0 style)', ['--concurrency', '1'], { closeAfterBody: true }],
@@ -85,7 +88,7 @@ for (const [what, extra, faults] of scenarios) {
   test(`restore-snapshot (executable), server ${what}: restored, byte-identical`, async (t) => {
     const { parent, data } = dataDir(t);
     srv.setFaults(faults);
-    assert.equal(await restore(data, parent, `${srv.url}/${NAME}`, extra), 'restored');
+    assert.equal(await restore(data, parent, `${srv.url}/${NAME}`, extra), 'restored', lastStderr);
   });
 }
 

@@ -70,7 +70,7 @@ test('a dropped connection resumes with Range into the same extraction: one stre
 
 test('a stalled body is dropped after --stall-timeout and resumed', async (t) => {
   for (const c of ['1', '4']) {
-    const r = await restoreOk(t, ['--concurrency', c, '--stall-timeout', '300ms'], { stallAfter: { [NAME]: 1_000_000 } });
+    const r = await restoreOk(t, ['--concurrency', c, '--stall-timeout', '1s'], { stallAfter: { [NAME]: 1_000_000 } });
     assert.ok(r.logs.some((l) => l.msg === 'archive download failed; resuming' && /timed out/.test(String(l.err))), c);
   }
 });

@@ -6,21 +6,13 @@
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Gunzip } from 'node:zlib';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { TarReader } from './tar-reader.js';
+import { youngGc } from './young-gc.js';
 import type { TarHandler } from './tar-reader.js';
 
 const GUNZIP_CHUNK = 256 << 10;
+/** gunzip output between two scavenges (young-gc.ts) */
 const GC_EVERY = 8 << 20;
-let gcFn: ((o: { type: 'minor' }) => void) | undefined | null = null;
-function minorGc() {
-  if (gcFn === null) {
-    setFlagsFromString('--expose-gc');
-    gcFn = runInNewContext('gc') as typeof gcFn;
-  }
-  return gcFn;
-}
 /** compressed bytes queued for gunzip before the producer waits */
 const GUNZIP_QUEUE = 1 << 20;
 
@@ -57,7 +49,7 @@ export class ArchiveSink {
       this.sinceGc += out.length;
       if (this.sinceGc >= GC_EVERY) {
         this.sinceGc = 0;
-        minorGc()?.({ type: 'minor' });
+        youngGc();
       }
     });
     this.gunzip.on('error', (e: Error) => this.fail(new ArchiveReadError(`gzip: ${e.message}`, e)));

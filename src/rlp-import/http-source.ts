@@ -29,7 +29,7 @@ function lengthOf(h: Readonly<Record<string, string>>): number | undefined {
  * with its Content-Length: otherwise nobody can tell where its bytes belong (a retryable framing
  * error, like a garbled response). Where the body starts is the caller's business (from !== start).
  */
-export function bodyInfo(status: number, h: Readonly<Record<string, string>>): BodyInfo {
+function bodyInfo(status: number, h: Readonly<Record<string, string>>): BodyInfo {
   const chunked = /chunked/i.test(h['transfer-encoding'] ?? '');
   const length = chunked ? undefined : lengthOf(h);
   const validators = { ...(h.etag ? { etag: h.etag } : {}), ...(h['last-modified'] ? { lastModified: h['last-modified'] } : {}) };

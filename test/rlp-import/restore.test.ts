@@ -8,7 +8,9 @@ import { mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, readlink
 import { join, dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { restoreSnapshotCommand } from '../../src/rlp-import/restore-command.js';
-import { entryPath, checkSymlinkTarget } from '../../src/rlp-import/tar-extract.js';
+import { entryPath, checkSymlinkTarget, resolveInside } from '../../src/rlp-import/tar-extract.js';
+import { redactUrl } from '../../src/rlp-import/redact-url.js';
+import { splitObjectUrl } from '../../src/rlp-import/object-source.js';
 import { sha256hex } from './rlp-fixture.js';
 import { pack, tree, ustarHeader } from './archive-fixture.js';
 import type { Entry } from './archive-fixture.js';
@@ -218,6 +220,24 @@ test('unit: entry paths and symlink targets', () => {
   assert.doesNotThrow(() => checkSymlinkTarget('a/b/l', '../c'));
   assert.throws(() => checkSymlinkTarget('a/l', '../../c'), /outside/);
   assert.throws(() => checkSymlinkTarget('l', ''), /absolute|symlink/);
+  assert.equal(redactUrl('https://u:p@h.example/a/b.tar.gz?X-Amz-Signature=s/e/c'), 'https://[redacted]@h.example/a/b.tar.gz?[redacted]');
+  assert.equal(redactUrl('s3://bucket/key.tar'), 's3://bucket/key.tar');
+  assert.deepEqual(splitObjectUrl('https://h/a/b.tgz?X-Amz-Credential=AK/2026/x'), { base: 'https://h/a', name: 'b.tgz?X-Amz-Credential=AK/2026/x' });
+});
+
+test('unit: symlinks resolved through the links on disk, as the kernel would', (t) => {
+  const { dir, cleanup } = tempDir('rlp-resolve');
+  t.after(cleanup);
+  mkdirSync(join(dir, 'a/b'), { recursive: true });
+  symlinkSync('../..', join(dir, 'a/b/up'));
+  symlinkSync('a/b/up/x', join(dir, 'in'));
+  symlinkSync('a/b/up/../x', join(dir, 'out'));
+  symlinkSync('loop2', join(dir, 'loop1'));
+  symlinkSync('loop1', join(dir, 'loop2'));
+  assert.deepEqual(resolveInside(dir, 'in'), { path: 'x' });
+  assert.deepEqual(resolveInside(dir, 'a/b/up'), { path: '' });
+  assert.match(String((resolveInside(dir, 'out') as { escape: string }).escape), /outside the data dir/);
+  assert.ok('path' in resolveInside(dir, 'loop1'), 'a loop leads nowhere, inside or out');
 });
 
 test('usage errors: bad --sha256, not an archive URL, 404', async (t) => {

@@ -55,7 +55,8 @@ async function attempt(o: FetchPartOptions): Promise<void> {
   // leading body bytes the output already has (a 206 that starts before the byte asked for)
   let skip = 0;
   const open = (info: BodyInfo) => {
-    if (p.etag !== undefined && info.etag !== undefined && info.etag !== p.etag) {
+    // (a weak and a strong form of one ETag name the same version)
+    if (p.etag !== undefined && info.etag !== undefined && info.etag.replace(/^W\//, '') !== p.etag.replace(/^W\//, '')) {
       throw new LuxopsError('E_OBJECT_CHANGED', `${url} changed while it was downloaded (ETag ${p.etag}, now ${info.etag}); rerun to start over`, { details: { url } });
     }
     from = info.from;

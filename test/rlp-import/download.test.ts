@@ -466,3 +466,16 @@ test('a stalled body is dropped after --stall-timeout and resumed with Range; no
   assert.ok(deps.logs().some((l) => l.msg === 'part download failed; retrying' && /timed out/.test(String(l.err))));
   assert.deepEqual(deps.logs().find((l) => l.msg === 'download complete')!.verified, []);
 });
+
+test('a part replaced while it downloads is never spliced: E_OBJECT_CHANGED, and the rerun starts that file over', async (t) => {
+  const { dir, cleanup } = tempDir('rlp-changed');
+  t.after(cleanup);
+  srv.setFaults({ changeAfter: { 'lux.rlp.ab': 1 }, dropAfter: { 'lux.rlp.ab': 100_000 } });
+  const r = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']));
+  assert.equal(r.code, 1);
+  assert.match(String(errorLine(r.deps, 'E_OBJECT_CHANGED')?.msg), /lux\.rlp\.ab changed while it was downloaded \(ETag "\d+", now "\d+-v2"\)/);
+  srv.setFaults({ changeAfter: { 'lux.rlp.ab': 0 } });
+  const ok = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']));
+  assert.equal(ok.code, 0, ok.deps.err());
+  assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN));
+});

@@ -26,8 +26,9 @@ async function stillRunning(pid: number, boot: string): Promise<boolean> {
   if (pid === process.pid || boot !== (await bootTag())) return false;
   try {
     process.kill(pid, 0);
-  } catch {
-    return false;
+  } catch (e) {
+    // EPERM: it exists, as another user
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   // a pid can be reused (and pid namespaces differ between pods): only a restore counts
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');

@@ -24,6 +24,8 @@ export interface DownloadOptions {
   readonly concurrency: number;
   readonly retries: number;
   readonly retryDelayMs: number;
+  /** silence on a part's connection before the attempt counts as stalled */
+  readonly stallTimeoutMs?: number;
   readonly scan: boolean;
   readonly hashWhole: boolean;
   readonly hashParts: ReadonlySet<number>;
@@ -154,7 +156,7 @@ export async function downloadExport(o: DownloadOptions): Promise<DownloadResult
         spans[i]!.offset = parts.slice(0, i).reduce((a, q) => a + q.size!, 0);
       }
       await fetchPart({
-        source: o.source, progress: p, fh, offset: spans[i]!.offset!, retries: o.retries, retryDelayMs: o.retryDelayMs, signal, log: o.log,
+        source: o.source, progress: p, fh, offset: spans[i]!.offset!, retries: o.retries, retryDelayMs: o.retryDelayMs, stallTimeoutMs: o.stallTimeoutMs, signal, log: o.log,
         onBytes: (_delta, slice, at) => {
           dirty = true;
           // bytes that extend the checked prefix are checked from memory, not read back

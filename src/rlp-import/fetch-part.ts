@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { LuxopsError, errorMessage, isAbortError } from '../core/errors.js';
 import { isTransient } from '../core/retry.js';
-import type { ObjectSource } from './object-source.js';
+import type { ObjectSource, BodyInfo } from './object-source.js';
 import { resetPart } from './resume-state.js';
 import type { PartProgress } from './resume-state.js';
 import { PartWriter } from './part-writer.js';
@@ -26,6 +26,8 @@ export interface FetchPartOptions {
   readonly offset: number;
   readonly retries: number;
   readonly retryDelayMs: number;
+  /** silence on a connection before the attempt counts as stalled */
+  readonly stallTimeoutMs?: number;
   readonly signal: AbortSignal;
   readonly log: Logger;
   /**
@@ -33,6 +35,13 @@ export interface FetchPartOptions {
    * for a write, the slice and its file offset (valid only during the call)
    */
   readonly onBytes: (delta: number, slice?: Uint8Array, at?: number) => void;
+}
+
+/** A 206 that starts after the byte asked for: its body cannot be placed without a hole. */
+export class ShiftedRangeError extends LuxopsError {
+  constructor(url: string, asked: number, got: number) {
+    super('E_BAD_RANGE', `${url}: asked for bytes from ${asked}, the server answered from ${got}`, { details: { url, asked, got } });
+  }
 }
 
 /** One GET from `progress.done` to the end of the part. */
@@ -43,15 +52,22 @@ async function attempt(o: FetchPartOptions): Promise<void> {
   let writer: PartWriter | undefined;
   let got = 0;
   let from = start;
-  const open = (info: { from: number; length: number | undefined }) => {
+  // leading body bytes the output already has (a 206 that starts before the byte asked for)
+  let skip = 0;
+  const open = (info: BodyInfo) => {
+    // (a weak and a strong form of one ETag name the same version)
+    if (p.etag !== undefined && info.etag !== undefined && info.etag.replace(/^W\//, '') !== p.etag.replace(/^W\//, '')) {
+      throw new LuxopsError('E_OBJECT_CHANGED', `${url} changed while it was downloaded (ETag ${p.etag}, now ${info.etag}); rerun to start over`, { details: { url } });
+    }
     from = info.from;
-    if (from !== start) {
+    if (from > start) throw new ShiftedRangeError(url, start, from);
+    if (from === 0 && start > 0) {
       o.log.warn({ url, part: p.name, bytes: start }, 'server ignored the Range request; restarting this part');
       o.onBytes(-start);
       resetPart(p);
-    }
+    } else skip = start - from;
     if (p.size !== undefined && info.length !== undefined && info.length !== p.size - from) throw new LengthMismatchError(url, from + info.length, p.size);
-    writer = new PartWriter(o.fh, o.offset, from, (done, delta, slice, at) => {
+    writer = new PartWriter(o.fh, o.offset, from + skip, (done, delta, slice, at) => {
       p.done = done;
       o.onBytes(delta, slice, at);
     });
@@ -59,15 +75,22 @@ async function attempt(o: FetchPartOptions): Promise<void> {
   const take = (slice: Uint8Array): void => {
     got += slice.length;
     if (p.size !== undefined && from + got > p.size) throw new LengthMismatchError(url, from + got, p.size);
+    if (skip > 0) {
+      const n = Math.min(skip, slice.length);
+      skip -= n;
+      slice = slice.subarray(n);
+      if (slice.length === 0) return;
+    }
     writer!.push(slice);
   };
   // every slice is on disk when `take` returns, so a drop keeps all that arrived: the next attempt
   // resumes after it
+  const opts = { stallTimeoutMs: o.stallTimeoutMs };
   if (o.source.fetchInto) {
-    await o.source.fetchInto(p.name, start, o.signal, { head: open, data: take });
+    await o.source.fetchInto(p.name, start, o.signal, { head: open, data: take }, opts);
   } else {
-    const res = await o.source.get(p.name, start, o.signal);
-    open({ from: res.from, length: res.length });
+    const res = await o.source.get(p.name, start, o.signal, opts);
+    open(res);
     for await (const chunk of res.body) take(chunk);
   }
   if (p.size !== undefined && from + got !== p.size) throw new LengthMismatchError(url, from + got, p.size);
@@ -75,8 +98,9 @@ async function attempt(o: FetchPartOptions): Promise<void> {
   p.complete = true;
 }
 
-function retryable(e: unknown): boolean {
-  if (e instanceof LengthMismatchError) return true;
+/** Failures a download retries (resuming where it stopped): network, 5xx/429, length and range lies. */
+export function retryable(e: unknown): boolean {
+  if (e instanceof LengthMismatchError || e instanceof ShiftedRangeError) return true;
   if (isTransient(e)) return true;
   // undici/SDK body errors (socket closed mid-body) arrive unwrapped from the body iterator
   const code = (e as { code?: string })?.code;

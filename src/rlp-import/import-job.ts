@@ -15,7 +15,7 @@ import type { DownloadResult } from './download.js';
 import { ValidationFailure } from './prefix-verifier.js';
 import { compareDigests, expectedDigests, fetchChecksums, parseSha256Sums } from './checksums.js';
 import type { Expected } from './checksums.js';
-import { saveState, removeState, resetPart } from './resume-state.js';
+import { removeState, resetParts, statePathFor } from './resume-state.js';
 import { connectChain, importChain, readHeight } from './chain-import.js';
 
 /** Progress reports for an embedding command (startup's readiness/metrics). */
@@ -97,21 +97,39 @@ export async function runRlpImport(config: RlpImportConfig, ctx: RlpImportContex
     expected = await loadExpected(config, plans, source, env, signal);
     const total = plans.every((p) => p.size !== undefined) ? plans.reduce((a, p) => a + p.size!, 0) : undefined;
     log.info({ parts: plans.length, totalBytes: total, output: paths.output }, 'downloading');
-    dl = await downloadExport({
-      source, plans, file: config.file, outputPath: paths.output, concurrency: config.concurrency, retries: config.retries, retryDelayMs: config.retryDelay,
-      scan: !config.noValidate, hashWhole: !config.downloadOnly || expected.whole !== undefined, hashParts: new Set(expected.parts.keys()),
-      log, signal, freeBytes: internals.freeBytes, now, progressIntervalMs: internals.progressIntervalMs, bootId: internals.bootId, dataSyncIntervalMs: internals.dataSyncIntervalMs,
-      onProgress: (bytes, totalBytes) => report({ phase: 'download', bytes, ...(totalBytes !== undefined ? { totalBytes } : {}) }),
-    });
-  } catch (e) {
-    throw e instanceof ValidationFailure ? invalidRlp(e) : e;
+    // Bytes that fail the scan or a digest are never trusted again: the parts that hold them are
+    // reset in the resume state (a rerun fetches them anew) and fetched again in this run, first the
+    // part the failure points at, then every part up to it (a damaged length prefix shows up later
+    // than the byte that is wrong). A source that keeps serving bad bytes ends with the error.
+    for (let round = 0; ; round++) {
+      try {
+        dl = await downloadExport({
+          source, plans, file: config.file, outputPath: paths.output, concurrency: config.concurrency, retries: config.retries, retryDelayMs: config.retryDelay, stallTimeoutMs: config.stallTimeout,
+          scan: !config.noValidate, hashWhole: !config.downloadOnly || expected.whole !== undefined, hashParts: new Set(expected.parts.keys()),
+          log, signal, freeBytes: internals.freeBytes, now, progressIntervalMs: internals.progressIntervalMs, bootId: internals.bootId, dataSyncIntervalMs: internals.dataSyncIntervalMs,
+          onProgress: (bytes, totalBytes) => report({ phase: 'download', bytes, ...(totalBytes !== undefined ? { totalBytes } : {}) }),
+        });
+        report({ phase: 'verify', bytes: dl.bytes, totalBytes: dl.bytes });
+        compareDigests(config.file, plans, expected, dl);
+        break;
+      } catch (e) {
+        const bad = suspectParts(e, plans, round);
+        if (bad === undefined || signal.aborted) throw e instanceof ValidationFailure ? invalidRlp(e) : e;
+        await resetParts(statePathFor(paths.output), bad.parts);
+        const names = bad.parts.map((i) => plans[i]!.name);
+        if (bad.exhausted) {
+          const why = e instanceof ValidationFailure ? invalidRlp(e) : (e as LuxopsError);
+          throw new LuxopsError(why.code, `${why.message} (still failing after fetching the bytes again ${round} time${round === 1 ? '' : 's'}: the source serves bad data; the next run fetches ${names.join(', ')} again)`, { cause: e, details: { ...why.details, refetchParts: names } });
+        }
+        log.warn({ parts: names, round: round + 1, err: e instanceof ValidationFailure ? invalidRlp(e).message : (e as Error).message }, 'downloaded bytes failed verification; fetching those parts again');
+      }
+    }
   } finally {
     await source.close();
   }
-  report({ phase: 'verify', bytes: dl.bytes, totalBytes: dl.bytes });
-  await verifyDigests(config.file, plans, expected, dl);
   const scan = dl.scan;
-  log.info({ bytes: dl.bytes, fetchedBytes: dl.fetchedBytes, resumedBytes: dl.resumedBytes, durationMs: dl.durationMs, sha256: dl.sha256, blocks: scan?.blocks, firstBlock: scan?.firstBlock, lastBlock: scan?.lastBlock }, 'download complete and verified');
+  const verified = [...(expected.whole !== undefined || expected.parts.size > 0 ? ['sha256'] : []), ...(scan ? ['rlp-structure'] : [])];
+  log.info({ bytes: dl.bytes, fetchedBytes: dl.fetchedBytes, resumedBytes: dl.resumedBytes, durationMs: dl.durationMs, sha256: dl.sha256, blocks: scan?.blocks, firstBlock: scan?.firstBlock, lastBlock: scan?.lastBlock, verified }, 'download complete');
 
   if (config.downloadOnly || !client || heightBefore === undefined) {
     return { status: 'skipped', reason: `download only: ${paths.output} is complete` };
@@ -153,20 +171,24 @@ async function loadExpected(config: RlpImportConfig, plans: PartPlan[], source: 
   return expectedDigests(config.file, plans, config.sha256, sums, config.checksumsUrl);
 }
 
-/** Compare digests; a bad part is marked for re-download in the state file, nothing else is touched. */
-async function verifyDigests(file: string, plans: PartPlan[], expected: Expected, dl: DownloadResult): Promise<void> {
-  try {
-    compareDigests(file, plans, expected, dl);
-  } catch (e) {
-    const i = e instanceof LuxopsError ? (e.details?.partIndex as number | undefined) : undefined;
-    if (i !== undefined) {
-      resetPart(dl.state.parts[i]!);
-      await saveState(dl.statePath, dl.state);
-    } else {
-      await removeState(dl.statePath);
-    }
-    throw e;
+/**
+ * The parts whose bytes a failed check condemns, or undefined when `e` is not about the bytes.
+ * A part digest names its part and a whole-file digest condemns every part: one more fetch each.
+ * A scan failure points at a part, and then at every part up to it (a damaged length prefix is
+ * only noticed later): two more fetches. `exhausted`: no further round, report the failure.
+ */
+function suspectParts(e: unknown, plans: readonly PartPlan[], round: number): { parts: number[]; exhausted: boolean } | undefined {
+  const all = plans.map((_, i) => i);
+  if (e instanceof ValidationFailure) {
+    const at = plans.findIndex((p) => p.name === e.part);
+    if (at === -1) return { parts: all, exhausted: round >= 1 };
+    return { parts: round === 0 ? [at] : all.slice(0, at + 1), exhausted: round >= 2 };
   }
+  if (e instanceof LuxopsError && e.code === 'E_CHECKSUM_MISMATCH') {
+    const i = e.details?.partIndex as number | undefined;
+    return { parts: i !== undefined ? [i] : all, exhausted: round >= 1 };
+  }
+  return undefined;
 }
 
 function invalidRlp(f: ValidationFailure): LuxopsError {

@@ -10,22 +10,46 @@ export interface RemoteObject {
   readonly size: number | undefined;
   readonly acceptRanges: boolean;
   readonly etag?: string;
+  readonly lastModified?: string;
 }
 
-/** A GET in flight: the body starts at byte `from` of the object (0 when a Range was ignored). */
-export interface RemoteBody {
+/** What a GET's response head says: where the body starts, how long it is, which version it is. */
+export interface BodyInfo {
+  /** a partial answer (206) to a Range request; false: the whole object (200) */
+  readonly partial: boolean;
+  /** the body starts at this byte of the object (0 when a Range was ignored; a 206 says where) */
   readonly from: number;
   /** bytes the server says the body has */
   readonly length: number | undefined;
+  /** the whole object's size: a 206's Content-Range total, or a 200's length */
+  readonly total?: number | undefined;
+  /** validators of the version served: a resumed body must come from the same version */
+  readonly etag?: string | undefined;
+  readonly lastModified?: string | undefined;
+}
+
+/** A GET in flight. */
+export interface RemoteBody extends BodyInfo {
   readonly body: AsyncIterable<Uint8Array> & { destroy?: (e?: Error) => unknown };
+}
+
+/** What part of the object a GET asks for, and how long the body may stay silent. */
+export interface GetOptions {
+  /** exclusive end of the range; default: to the end of the object */
+  readonly end?: number;
+  /** silence on the connection before the attempt counts as stalled (default 60 s) */
+  readonly stallTimeoutMs?: number;
+  /** fetchInto sets `resume`: a sink whose `data` returned false calls it to read on */
+  readonly control?: { resume?: () => void };
 }
 
 /** Push-style receiver of a ranged GET (the fast path): `head` first, then `data` slices. */
 export interface FetchSink {
   /** throws to refuse the body (status, length mismatch) */
-  head(info: { from: number; length: number | undefined }): void;
-  /** the slice is only valid during the call: the sink writes it before returning */
-  data(slice: Buffer): void;
+  head(info: BodyInfo): void;
+  /** the slice is only valid during the call: the sink writes (or copies) it before returning;
+   *  false pauses reading until `GetOptions.control.resume()` */
+  data(slice: Buffer): void | boolean;
 }
 
 /** Objects addressed by name under one base (URL prefix or bucket/prefix). */
@@ -34,10 +58,10 @@ export interface ObjectSource {
   describe(name: string): string;
   /** undefined when the object does not exist (404) */
   head(name: string, signal: AbortSignal): Promise<RemoteObject | undefined>;
-  /** read from byte `start` to the end */
-  get(name: string, start: number, signal: AbortSignal): Promise<RemoteBody>;
+  /** read from byte `start` to the end (or `opts.end`); the body iterator owns the chunks it yields */
+  get(name: string, start: number, signal: AbortSignal, opts?: GetOptions): Promise<RemoteBody>;
   /** optional low-copy path for bulk data: read from `start` into `sink`, which writes each slice before returning */
-  fetchInto?(name: string, start: number, signal: AbortSignal, sink: FetchSink): Promise<void>;
+  fetchInto?(name: string, start: number, signal: AbortSignal, sink: FetchSink, opts?: GetOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,7 +83,7 @@ function lazyS3Source(baseUrl: string, opts: SourceOptions): ObjectSource {
   return {
     describe: (name) => `s3://${bucket}/${prefix ? `${prefix}/` : ''}${name}`,
     head: async (name, signal) => (await load()).head(name, signal),
-    get: async (name, start, signal) => (await load()).get(name, start, signal),
+    get: async (name, start, signal, o) => (await load()).get(name, start, signal, o),
     async close() {
       if (real) await (await real).close();
     },
@@ -72,8 +96,12 @@ export function sourceFor(baseUrl: string, opts: SourceOptions): ObjectSource {
   return createHttpSource(baseUrl);
 }
 
-/** Split a URL into its directory base and last path segment (`restore-snapshot --url`). */
+/**
+ * Split a URL into its directory base and last path segment (`restore-snapshot --url`); a query
+ * (a presigned URL's signature, which may contain '/') stays with the name.
+ */
 export function splitObjectUrl(url: string): { base: string; name: string } {
-  const cut = url.lastIndexOf('/');
+  const q = url.search(/[?#]/);
+  const cut = (q === -1 ? url : url.slice(0, q)).lastIndexOf('/');
   return { base: url.slice(0, cut), name: url.slice(cut + 1) };
 }

@@ -14,6 +14,7 @@ export const rlpImportOptions = [
   { name: 'concurrency', type: 'int', default: '4', min: 1, max: 64, help: 'parts downloaded at once' },
   { name: 'retries', type: 'int', default: '8', min: 0, max: 100, help: 'retries per part' },
   { name: 'retry-delay', type: 'duration', default: '1s', min: 0, max: 300_000, help: 'first pause before retrying a part (doubles per retry, capped at 30s)' },
+  { name: 'stall-timeout', type: 'duration', default: '60s', min: 100, max: 3_600_000, help: 'a download connection silent this long is dropped and resumed with Range (counts as a retry)' },
   { name: 'sha256', type: 'string', metavar: 'HEX', help: 'expected sha256 of the whole file' },
   { name: 'checksums-url', type: 'url', schemes: ['http', 'https', 's3'], help: 'sha256sum-format list covering parts and/or the whole file' },
   { name: 'allow-unverified', type: 'bool', help: 'import although neither --sha256 nor --checksums-url is set (only the RLP structure is checked)' },

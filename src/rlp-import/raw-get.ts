@@ -7,13 +7,22 @@
 // download-only run never loads undici (0.29-0.35 s -> 0.12-0.13 s for a small run of the executable).
 import net from 'node:net';
 import tls from 'node:tls';
-import { HttpNetworkError } from '../core/http.js';
+import { HttpNetworkError } from '../core/http-errors.js';
 import { ChunkedDecoder, FramingError } from './chunked-decoder.js';
+import { redactUrl } from './redact-url.js';
 
-/** Receives the body; `data` is only valid during the call (the sink writes it before returning). */
+/**
+ * Receives the body; `data` is only valid during the call (the sink writes or copies it before
+ * returning). `data` returning false pauses reading until `RawGetOptions.control.resume()`.
+ */
 export interface RawSink {
   head(status: number, headers: Readonly<Record<string, string>>): void;
-  data(chunk: Buffer): void;
+  data(chunk: Buffer): void | boolean;
+}
+
+/** Flow control for a sink that cannot always take more (filled in by rawGet). */
+export interface RawFlow {
+  resume?: () => void;
 }
 
 export interface RawGetOptions {
@@ -24,27 +33,35 @@ export interface RawGetOptions {
   /** silence on the socket before it counts as dropped (default 5 min) */
   readonly idleTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
+  /** rawGet sets `resume` here; a sink whose `data` returned false calls it to read on */
+  readonly control?: RawFlow;
 }
 
 // one read(2) takes up to this much of what the socket has buffered; the sink writes each read as is
 const READ_BUFFER = 256 << 10;
 const MAX_HEAD = 64 << 10;
+// read buffers of finished requests, reused: a restore makes a request per range, and a fresh
+// 256 KiB buffer each time was garbage the GC only collects later (peak RSS)
+const spare: Buffer[] = [];
 
 /** GET `url` and stream the body into `sink`; resolves when the body is complete. */
 export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void> {
   const method = o.method ?? 'GET';
-  const fail = (e: unknown, timedOut = false) => new HttpNetworkError(method, url.href, e, timedOut);
+  const fail = (e: unknown, timedOut = false) => new HttpNetworkError(method, redactUrl(url.href), e, timedOut);
   return new Promise<void>((resolve, reject) => {
     if (o.signal.aborted) return reject(o.signal.reason);
     const https = url.protocol === 'https:';
     const port = Number(url.port || (https ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const readBuf = Buffer.allocUnsafe(READ_BUFFER);
+    const readBuf = spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
     let head: Buffer | undefined = Buffer.alloc(0);
     let remaining: number | undefined; // Content-Length bytes still due
     let chunked: ChunkedDecoder | undefined;
     let done = false;
     let received = 0;
+    // set when the sink asked for a pause: reading stops after this socket read
+    let paused = false;
+    const idleMs = o.idleTimeoutMs ?? 300_000;
 
     const finish = (err?: unknown) => {
       if (done) return;
@@ -52,6 +69,8 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
       o.signal.removeEventListener('abort', onAbort);
       clearTimeout(connectTimer);
       socket.destroy();
+      // nothing reads into it once the socket is destroyed, and sinks never keep a slice
+      if (spare.length < 16) spare.push(readBuf);
       if (err === undefined) resolve();
       else reject(err);
     };
@@ -59,7 +78,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
     const deliver = (slice: Buffer): void => {
       if (slice.length === 0) return;
       received += slice.length;
-      sink.data(slice);
+      if (sink.data(slice) === false) paused = true;
     };
     /** Body bytes in `b`; false once the body is complete (reading stops). */
     const body = (b: Buffer): boolean => {
@@ -75,11 +94,25 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
       }
       return !done;
     };
+    // a paused socket is silent by our choice, not the server's: no idle timeout meanwhile
+    const pause = (): boolean => {
+      if (!paused || done) return !done;
+      socket.setTimeout(0);
+      return false;
+    };
+    if (o.control) {
+      o.control.resume = () => {
+        if (!paused || done) return;
+        paused = false;
+        socket.setTimeout(idleMs);
+        socket.resume();
+      };
+    }
     const onRead = (n: number): boolean => {
       if (done) return false;
       try {
         const b = readBuf.subarray(0, n);
-        if (head === undefined) return body(b);
+        if (head === undefined) return body(b) && pause();
         head = Buffer.concat([head, b]);
         const end = head.indexOf('\r\n\r\n');
         if (end === -1) {
@@ -112,7 +145,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
             return false;
           }
         }
-        return body(rest);
+        return body(rest) && pause();
       } catch (e) {
         // framing problems are retried like a dropped connection; what the sink threw (status,
         // length mismatch, a failed write: a plain Error with an errno code) passes through unchanged
@@ -126,7 +159,7 @@ export function rawGet(url: URL, sink: RawSink, o: RawGetOptions): Promise<void>
       : net.connect({ host, port, onread: { buffer: readBuf, callback: onRead } });
     const connectTimer = setTimeout(() => finish(fail(new Error('connect timeout'), true)), o.connectTimeoutMs ?? 30_000);
     socket.once(https ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
-    socket.setTimeout(o.idleTimeoutMs ?? 300_000, () => finish(fail(new Error('idle timeout'), true)));
+    socket.setTimeout(idleMs, () => finish(fail(new Error('idle timeout'), true)));
     socket.on('error', (e) => finish(fail(e)));
     socket.on('end', () => {
       // read-to-close bodies end here; anything else ending early is a dropped connection

@@ -1,19 +1,24 @@
-// restore-snapshot's job: stream the archive (never stored whole), hash it, gunzip when needed,
-// extract into a staging dir inside --data-dir, verify, then move the entries into place and write
-// the marker. Any failure before the move removes the staging dir and leaves the data dir untouched.
-import { createHash } from 'node:crypto';
-import { Readable, Transform, pipeline } from 'node:stream';
-import type { Duplex } from 'node:stream';
-import { once } from 'node:events';
-import { createGunzip } from 'node:zlib';
-import { access, mkdtemp, readdir, rename, rm, lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+// restore-snapshot's job: stream the archive (never stored whole) in order through sha256, gunzip
+// and a safe tar extractor into a staging dir inside --data-dir; require the archive's end marker
+// and at least one entry, resolve every symlink the archive made, check the digest, fsync the
+// staged tree, then move the entries into place and write the marker. Any failure before the move
+// removes the staging dir and leaves the data dir untouched; a rerun removes staging dirs that
+// killed runs left behind. Downloads resume inside the run (ordered-fetch.ts).
+import { join, relative, isAbsolute, sep } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { LuxopsError } from '../core/errors.js';
-import { ensureDir, writeFileAtomic } from '../core/files.js';
+import { LuxopsError, errorMessage } from '../core/errors.js';
+import { ensureDir, writeFileAtomic, fsyncDir } from '../core/files.js';
 import { withRetry } from '../core/retry.js';
+import { HttpStatusError } from '../core/http-errors.js';
 import { sourceFor, splitObjectUrl } from './object-source.js';
-import { extractInto, newExtract } from './tar-extract.js';
+import type { ObjectSource, RemoteObject } from './object-source.js';
+import { fetchChecksums, parseSha256Sums } from './checksums.js';
+import { redactUrl } from './redact-url.js';
+import { STAGING_PREFIX, createStaging, removeStaleStaging, moveInto, fsyncAll } from './restore-staging.js';
+import { RestartFromZero } from './ordered-fetch.js';
+import { restoreAttempt, RestoreProgress } from './restore-attempt.js';
+import type { AttemptResult } from './restore-attempt.js';
 import type { RestoreSnapshotConfig } from './restore-options.js';
 
 export interface RestoreResult {
@@ -29,18 +34,44 @@ export function restoreMarkerPath(config: RestoreSnapshotConfig): string {
   return config.marker ?? join(config.dataDir, '.restore-snapshot.done');
 }
 
-/** Move every entry of `from` into `to`: new names are renamed, directories merged, files replaced. */
-export async function moveInto(from: string, to: string): Promise<void> {
-  for (const name of await readdir(from)) {
-    const src = join(from, name);
-    const dst = join(to, name);
-    const [s, d] = await Promise.all([lstat(src), lstat(dst).catch(() => undefined)]);
-    if (d && d.isDirectory() && s.isDirectory()) {
-      await moveInto(src, dst);
-      continue;
+/** A changed object or a server that stops honouring Range restarts the run; not forever. */
+const MAX_RESTARTS = 3;
+/** memory for ranges fetched ahead of the extractor, whatever --concurrency is (peak RSS <= 150 MB) */
+const AHEAD_BYTES = 32 << 20;
+
+/** Entries the archive may not write: the marker (a rerun would skip) and our staging dirs. */
+function reservedPaths(dataDir: string, marker: string): (rel: string) => boolean {
+  const m = relative(dataDir, marker);
+  const markerRel = m === '' || m.startsWith(`..${sep}`) || m === '..' || isAbsolute(m) ? undefined : m.split(sep).join('/');
+  return (rel) => rel === markerRel || (markerRel !== undefined && rel.startsWith(`${markerRel}/`)) || rel.split('/')[0]!.startsWith(STAGING_PREFIX);
+}
+
+async function expectedSha256(config: RestoreSnapshotConfig, archiveName: string, env: Readonly<Record<string, string | undefined>>, signal: AbortSignal): Promise<string | undefined> {
+  if (!config.checksumsUrl) return config.sha256?.toLowerCase();
+  const { base, name } = splitObjectUrl(config.checksumsUrl);
+  const src = sourceFor(base, { s3Endpoint: config.s3Endpoint, s3Region: config.s3Region, env });
+  try {
+    const text = await withRetry(() => fetchChecksums(src, name, signal), { retries: config.retries, minTimeoutMs: config.retryDelay, signal });
+    const listed = parseSha256Sums(text).get(archiveName);
+    if (!listed) throw new LuxopsError('E_CHECKSUMS_NO_MATCH', `${redactUrl(config.checksumsUrl)} (--checksums-url) does not list ${archiveName}`);
+    if (config.sha256 && config.sha256.toLowerCase() !== listed) {
+      throw new LuxopsError('E_CHECKSUM_CONFLICT', `--sha256 ${config.sha256.toLowerCase()} disagrees with ${redactUrl(config.checksumsUrl)} (${listed}) for ${archiveName}`, { exitCode: 2 });
     }
-    if (d && d.isDirectory() !== s.isDirectory()) await rm(dst, { recursive: true, force: true });
-    await rename(src, dst);
+    return listed;
+  } finally {
+    await src.close();
+  }
+}
+
+/** HEAD for size, Range support and version; a server that refuses HEAD (presigned GET URLs) gets plain GETs. */
+async function headOf(source: ObjectSource, name: string, config: RestoreSnapshotConfig, signal: AbortSignal): Promise<RemoteObject | undefined> {
+  try {
+    const h = await withRetry(() => source.head(name, signal), { retries: config.retries, minTimeoutMs: config.retryDelay, signal });
+    if (!h) throw new LuxopsError('E_NOT_FOUND', `${source.describe(name)} does not exist (404); check --url`);
+    return h;
+  } catch (e) {
+    if (e instanceof HttpStatusError && [401, 403, 405, 501].includes(e.status)) return undefined;
+    throw e;
   }
 }
 
@@ -48,66 +79,78 @@ export async function moveInto(from: string, to: string): Promise<void> {
 export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { log: Logger; signal: AbortSignal; env: Readonly<Record<string, string | undefined>> }): Promise<RestoreResult> {
   const { log, signal } = ctx;
   const marker = restoreMarkerPath(config);
-  if (await access(marker).then(() => true, () => false)) {
+  if (await stat(marker).then((st) => st.isFile(), () => false)) {
     log.info({ marker }, 'marker exists; nothing to do');
+    // a run killed after its marker but before it removed its (then empty) staging dir
+    if (await stat(config.dataDir).then((st) => st.isDirectory(), () => false)) await removeStaleStaging(config.dataDir, log);
     return { status: 'skipped', reason: `marker ${marker} exists` };
   }
   await ensureDir(config.dataDir, 0o755);
+  await removeStaleStaging(config.dataDir, log);
   const { base, name } = splitObjectUrl(config.url);
+  const pathname = name.replace(/[?#].*$/, '');
+  const gz = /\.(tgz|gz)$/.test(pathname);
+  const url = redactUrl(config.url);
   const source = sourceFor(base, { s3Endpoint: config.s3Endpoint, s3Region: config.s3Region, env: ctx.env, log });
-  const staging = await mkdtemp(join(config.dataDir, '.restore-snapshot.tmp-'));
   const started = Date.now();
+  const progress = new RestoreProgress(log, config.progressInterval);
   try {
-    const res = await withRetry(() => source.get(name, 0, signal), { retries: config.retries, signal });
-    const hash = createHash('sha256');
-    let bytes = 0;
-    let head: Buffer | undefined;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        head ??= chunk.subarray(0, 2);
-        hash.update(chunk);
-        bytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    const body = Readable.from(res.body as AsyncIterable<Uint8Array>);
-    // compression follows the name; a .tar that is really gzip gets a hint in the error
-    const gz = /\.(tgz|gz)$/.test(name);
-    const extract = newExtract();
-    // node streams up to the (streamx) tar extractor, which is fed by hand with backpressure
-    let chainError: unknown;
-    const out: Duplex = gz ? pipeline(body, tap, createGunzip(), (e) => (chainError ??= e ?? undefined)) : pipeline(body, tap, (e) => (chainError ??= e ?? undefined));
-    const feeding = (async () => {
-      for await (const chunk of out) {
-        if (extract.destroyed) throw new Error('extraction stopped');
-        const ee = extract as unknown as NodeJS.EventEmitter;
-        if (!extract.write(chunk)) await Promise.race([once(ee, 'drain'), once(ee, 'close')]);
+    const expected = await expectedSha256(config, decodeURIComponent(pathname), ctx.env, signal);
+    const chunkBytes = Math.max(1 << 20, Math.min(16 << 20, Math.floor(AHEAD_BYTES / config.concurrency)));
+    let singleStream = false;
+    for (let restarts = 0; ; restarts++) {
+      // (again after a restart: the object may have been replaced)
+      const head = await headOf(source, name, config, signal);
+      if (restarts === 0) {
+        log.info({ url, totalBytes: head?.size, concurrency: config.concurrency, ranges: head?.acceptRanges ?? false, dataDir: config.dataDir }, 'restoring snapshot');
+        progress.start(head?.size);
       }
-      if (chainError) throw chainError;
-      (extract as unknown as NodeJS.WritableStream).end();
-    })();
-    let stats;
-    try {
-      [stats] = await Promise.all([extractInto(extract, staging, config.stripComponents), feeding]);
-    } catch (e) {
-      out.destroy();
-      extract.destroy(new Error('extraction stopped'));
-      await feeding.catch(() => undefined);
-      if (e instanceof LuxopsError) throw e;
-      if (signal.aborted) throw signal.reason ?? e;
-      const hint = !gz && head && head[0] === 0x1f && head[1] === 0x8b ? ' (the archive is gzip-compressed; name it .tar.gz or .tgz)' : '';
-      throw new LuxopsError('E_ARCHIVE_CORRUPT', `cannot read ${source.describe(name)} as ${gz ? 'tar.gz' : 'tar'}: ${(e as Error).message}${hint}`, { cause: e });
+      const staging = await createStaging(config.dataDir);
+      let attempt: AttemptResult | undefined;
+      try {
+        const r = (attempt = await restoreAttempt({
+          source, name, head, staging, gz, strip: config.stripComponents, reserved: reservedPaths(config.dataDir, marker), singleStream,
+          concurrency: config.concurrency, chunkBytes, retries: config.retries, retryDelayMs: config.retryDelay, stallTimeoutMs: config.stallTimeout,
+          log, signal, progress,
+        }));
+        const sha256 = r.sha256;
+        if (r.stats.entries === 0 && !config.allowEmpty) {
+          throw new LuxopsError('E_ARCHIVE_EMPTY', `${url} has no entries${config.stripComponents > 0 ? ` left after --strip-components ${config.stripComponents}` : ''}; nothing was restored (pass --allow-empty if that is intended)`);
+        }
+        if (expected !== undefined && sha256 !== expected) {
+          throw new LuxopsError('E_CHECKSUM_MISMATCH', `sha256 mismatch for ${url}: expected ${expected}, got ${sha256}; nothing was restored`);
+        }
+        // durable before it becomes visible: the staged files and directories, then the moves
+        const syncStarted = Date.now();
+        await r.synced.drain();
+        await fsyncAll([...r.dirs].map((d) => join(staging, d)));
+        const syncMs = Date.now() - syncStarted;
+        const touched = await moveInto(staging, config.dataDir);
+        await rm(staging, { recursive: true, force: true });
+        for (const d of new Set([...touched, config.dataDir])) await fsyncDir(d);
+        const verified = [...(expected !== undefined ? ['sha256'] : []), ...(gz ? ['gzip-crc32'] : []), 'tar-structure'];
+        await writeFileAtomic(marker, JSON.stringify({ url, sha256, verified, bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, durationMs: Date.now() - started, completedAt: new Date().toISOString() }, null, 2) + '\n', { mode: 0o644, dirMode: 0o755 });
+        log.info({ bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, skipped: r.stats.skipped, sha256, verified, durationMs: Date.now() - started, syncMs, dataDir: config.dataDir }, 'snapshot restored');
+        return { status: 'restored', entries: r.stats.entries, bytes: r.bytes, sha256 };
+      } catch (e) {
+        await attempt?.synced.stop();
+        if (e instanceof RestartFromZero && restarts < MAX_RESTARTS && !signal.aborted) {
+          log.warn({ url, reason: e.reason, restart: restarts + 1 }, 'restarting the restore from byte 0');
+          singleStream ||= e.singleStream;
+          continue;
+        }
+        if (e instanceof RestartFromZero) throw new LuxopsError('E_DOWNLOAD_FAILED', `${e.reason} (after ${restarts} restarts from byte 0); nothing was restored`);
+        throw e;
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
     }
-    const sha256 = hash.digest('hex');
-    if (config.sha256 && sha256 !== config.sha256.toLowerCase()) {
-      throw new LuxopsError('E_CHECKSUM_MISMATCH', `sha256 mismatch for ${source.describe(name)}: expected ${config.sha256.toLowerCase()}, got ${sha256}`);
-    }
-    await moveInto(staging, config.dataDir);
-    await writeFileAtomic(marker, JSON.stringify({ url: config.url, sha256, bytes, entries: stats.entries, files: stats.files, durationMs: Date.now() - started, completedAt: new Date().toISOString() }, null, 2) + '\n', { mode: 0o644, dirMode: 0o755 });
-    log.info({ bytes, entries: stats.entries, files: stats.files, sha256, dataDir: config.dataDir }, 'snapshot restored');
-    return { status: 'restored', entries: stats.entries, bytes, sha256 };
+  } catch (e) {
+    if (signal.aborted) throw signal.reason ?? e;
+    if (e instanceof LuxopsError) throw e;
+    throw new LuxopsError('E_RESTORE_FAILED', `restore of ${url} failed: ${errorMessage(e)}`, { cause: e });
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    progress.stop();
     await source.close();
   }
 }

@@ -117,6 +117,23 @@ export async function saveState(path: string, st: ResumeState): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(st) + '\n', { mode: 0o600 });
 }
 
+/**
+ * Forget the bytes of the parts at `indexes` in the saved state (they failed a check): the next
+ * download fetches them again. An unreadable state is removed, which starts everything over.
+ */
+export async function resetParts(path: string, indexes: readonly number[]): Promise<void> {
+  let st: ResumeState;
+  try {
+    st = JSON.parse(await readFile(path, 'utf8')) as ResumeState;
+    if (!Array.isArray(st.parts)) throw new Error('no parts');
+  } catch {
+    await removeState(path);
+    return;
+  }
+  for (const i of indexes) if (st.parts[i]) resetPart(st.parts[i]);
+  await saveState(path, st);
+}
+
 /** Remove the state file; missing is fine. */
 export async function removeState(path: string): Promise<void> {
   await unlink(path).catch((e: NodeJS.ErrnoException) => {

@@ -5,7 +5,10 @@
 import { S3Client, HeadObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { HttpNetworkError, HttpStatusError } from '../core/http.js';
 import { parseS3Url } from './s3-url.js';
-import type { ObjectSource, RemoteBody, RemoteObject, SourceOptions } from './object-source.js';
+import type { ObjectSource, RemoteBody, RemoteObject, SourceOptions, GetOptions } from './object-source.js';
+import type { Readable } from 'node:stream';
+import { parseContentRange } from './content-range.js';
+import { watchStalls, DEFAULT_STALL_MS } from './stall-watch.js';
 
 interface S3Failure {
   name?: string;
@@ -46,21 +49,23 @@ export function createS3Source(baseUrl: string, opts: SourceOptions): ObjectSour
     async head(name, signal): Promise<RemoteObject | undefined> {
       try {
         const r = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(name) }), { abortSignal: signal });
-        return { size: r.ContentLength, acceptRanges: true, ...(r.ETag ? { etag: r.ETag } : {}) };
+        return { size: r.ContentLength, acceptRanges: true, ...(r.ETag ? { etag: r.ETag } : {}), ...(r.LastModified ? { lastModified: r.LastModified.toUTCString() } : {}) };
       } catch (e) {
         if (statusOf(e) === 404) return undefined;
         throw mapError(e, 'HEAD', urlOf(name), signal);
       }
     },
-    async get(name, start, signal): Promise<RemoteBody> {
+    async get(name, start, signal, opts: GetOptions = {}): Promise<RemoteBody> {
+      const range = opts.end !== undefined ? `bytes=${start}-${opts.end - 1}` : start > 0 ? `bytes=${start}-` : undefined;
       try {
-        const r = await client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: keyOf(name), ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }),
-          { abortSignal: signal },
-        );
-        const m = /^bytes (\d+)-/.exec(r.ContentRange ?? '');
-        const from = start > 0 && m ? Number(m[1]) : 0;
-        return { from, length: r.ContentLength, body: r.Body as unknown as RemoteBody['body'] };
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(name), ...(range ? { Range: range } : {}) }), { abortSignal: signal });
+        const cr = parseContentRange(r.ContentRange);
+        const validators = { ...(r.ETag ? { etag: r.ETag } : {}), ...(r.LastModified ? { lastModified: r.LastModified.toUTCString() } : {}) };
+        // the SDK has no timeout between body chunks: a silent connection is dropped here
+        const raw = r.Body as unknown as Readable;
+        const body = Object.assign(watchStalls(raw, opts.stallTimeoutMs ?? DEFAULT_STALL_MS, () => new HttpNetworkError('GET', urlOf(name), new Error('stalled'), true)), { destroy: (e?: Error) => raw.destroy(e) });
+        if (range && cr) return { partial: true, from: cr.start, length: cr.end - cr.start, total: cr.total, body, ...validators };
+        return { partial: false, from: 0, length: r.ContentLength, total: r.ContentLength, body, ...validators };
       } catch (e) {
         throw mapError(e, 'GET', urlOf(name), signal);
       }

@@ -68,7 +68,7 @@ const gets = (r: ServedRequest[], name?: string) => r.filter((x) => x.method ===
 test('multi-part happy path: listed parts assembled in place and validated', async () => {
   const { deps, requests } = await fetchOk(['--parts', PARTS.map((p) => p.part).join(','), '--concurrency', '3']);
   assert.equal(gets(requests).length, PARTS.length);
-  const done = deps.logs().find((l) => l.msg === 'download complete and verified')!;
+  const done = deps.logs().find((l) => l.msg === 'download complete')!;
   assert.equal(done.blocks, 4000);
   assert.equal(done.firstBlock, 1);
   assert.equal(done.lastBlock, 4000);
@@ -108,7 +108,7 @@ test('a single object (no --parts), and a .gz export validated through gunzip', 
   try {
     const { code, deps } = await runMain(rlpImportCommand, ['--base-url', srv.url, '--file', 'lux.rlp.gz', '--dest-dir', dir, '--download-only']);
     assert.equal(code, 0, deps.err());
-    assert.equal(deps.logs().find((l) => l.msg === 'download complete and verified')!.lastBlock, 4000);
+    assert.equal(deps.logs().find((l) => l.msg === 'download complete')!.lastBlock, 4000);
   } finally {
     cleanup();
   }
@@ -252,7 +252,7 @@ test('resume state: a second run with everything on disk fetches nothing', async
     const { code, deps } = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']));
     assert.equal(code, 0);
     assert.equal(gets(srv.requests).length, 0);
-    assert.equal(deps.logs().find((l) => l.msg === 'download complete and verified')!.fetchedBytes, 0);
+    assert.equal(deps.logs().find((l) => l.msg === 'download complete')!.fetchedBytes, 0);
     // a state file that does not match the remote objects is ignored (start over)
     writeFileSync(join(dir, '.lux.rlp.rlp-import-state.json'), '{"version":1,"file":"lux.rlp","parts":[]}');
     srv.requests.length = 0;
@@ -414,4 +414,68 @@ test('without a boot id every state save syncs first: everything written counts 
   const st = JSON.parse(readFileSync(join(dir, '.lux.rlp.rlp-import-state.json'), 'utf8')) as { bootId?: string; parts: Array<{ done: number; synced: number; size: number }> };
   assert.equal(st.bootId, undefined);
   for (const p of st.parts) assert.deepEqual([p.done, p.synced], [p.size, p.size]);
+});
+
+test('a 206 that starts later than asked is refused and retried, one that starts earlier is trimmed: never a hole', async () => {
+  for (const shift of [1000, -1000]) {
+    const { deps, requests } = await fetchOk(['--parts', 'auto', '--no-validate'], { dropAfter: { 'lux.rlp.ab': 350_000 }, shiftRange: { 'lux.rlp.ab': shift } });
+    const ab = gets(requests, 'lux.rlp.ab');
+    assert.equal(ab.length, shift > 0 ? 3 : 2, `shift ${shift}: ${JSON.stringify(ab)}`);
+    if (shift > 0) assert.ok(deps.logs().some((l) => l.msg === 'part download failed; retrying' && /answered from/.test(String(l.err))));
+  }
+});
+
+// the first byte of block 2001's head, in the part that holds it
+const badPart = PARTS[Math.floor(badOffset / PART)]!;
+const badAt = badOffset - Math.floor(badOffset / PART) * PART;
+
+test('bytes served corrupt once fail the scan, and that part is fetched again in the same run', async () => {
+  const { deps, requests } = await fetchOk(['--parts', 'auto'], { corrupt: { [`lux.rlp.${badPart.part}`]: badAt } });
+  assert.equal(gets(requests, `lux.rlp.${badPart.part}`).length, 2);
+  const again = deps.logs().find((l) => l.msg === 'downloaded bytes failed verification; fetching those parts again')!;
+  assert.deepEqual(again.parts, [`lux.rlp.${badPart.part}`]);
+});
+
+test('a source that keeps serving bad bytes ends with a clear error, and the next run fetches those parts anew', async (t) => {
+  for (const extra of [[], ['--no-validate', '--checksums-url', `${srv.url}/SHA256SUMS`]]) {
+    const { dir, cleanup } = tempDir('rlp-badsrc');
+    t.after(cleanup);
+    const name = `lux.rlp.${badPart.part}`;
+    srv.setFaults({ corrupt: { [name]: badAt }, corruptTimes: 100 });
+    srv.requests.length = 0;
+    const bad = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto', ...extra]));
+    assert.equal(bad.code, 1);
+    const line = bad.deps.logs().find((l) => l.level === 'error')!;
+    assert.match(String(line.msg), /the source serves bad data; the next run fetches .*lux\.rlp\./, String(line.msg));
+    assert.ok(gets(srv.requests, name).length <= 3, 'bounded refetches');
+    // the server is honest again: the rerun refetches what failed instead of trusting it
+    srv.setFaults({});
+    srv.requests.length = 0;
+    const ok = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto', ...extra]));
+    assert.equal(ok.code, 0, ok.deps.err());
+    assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN));
+    assert.ok(gets(srv.requests, name).length >= 1);
+  }
+});
+
+test('a stalled body is dropped after --stall-timeout and resumed with Range; nothing verified is not called verified', async () => {
+  const { deps, requests } = await fetchOk(['--parts', 'auto', '--stall-timeout', '1s', '--no-validate'], { stallAfter: { 'lux.rlp.ab': 100_000 } });
+  const ab = gets(requests, 'lux.rlp.ab');
+  assert.ok(ab.length >= 2);
+  assert.match(String(ab[1]!.range), /^bytes=\d+-$/);
+  assert.ok(deps.logs().some((l) => l.msg === 'part download failed; retrying' && /timed out/.test(String(l.err))));
+  assert.deepEqual(deps.logs().find((l) => l.msg === 'download complete')!.verified, []);
+});
+
+test('a part replaced while it downloads is never spliced: E_OBJECT_CHANGED, and the rerun starts that file over', async (t) => {
+  const { dir, cleanup } = tempDir('rlp-changed');
+  t.after(cleanup);
+  srv.setFaults({ changeAfter: { 'lux.rlp.ab': 1 }, dropAfter: { 'lux.rlp.ab': 100_000 } });
+  const r = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']));
+  assert.equal(r.code, 1);
+  assert.match(String(errorLine(r.deps, 'E_OBJECT_CHANGED')?.msg), /lux\.rlp\.ab changed while it was downloaded \(ETag "\d+", now "\d+-v2"\)/);
+  srv.setFaults({ changeAfter: { 'lux.rlp.ab': 0 } });
+  const ok = await runMain(rlpImportCommand, args(dir, ['--parts', 'auto']));
+  assert.equal(ok.code, 0, ok.deps.err());
+  assert.ok(readFileSync(join(dir, 'lux.rlp')).equals(CHAIN));
 });

@@ -22,6 +22,14 @@ export interface Faults {
   noLength?: boolean | string[];
   throttleBps?: number;
   stallAfter?: Record<string, number>;
+  stallTimes?: number;
+  shiftRange?: Record<string, number>;
+  shiftTimes?: number;
+  corrupt?: Record<string, number>;
+  corruptTimes?: number;
+  changingEtag?: boolean | string[];
+  changeAfter?: Record<string, number>;
+  closeAfterBody?: boolean | string[];
 }
 export interface ServedRequest {
   method: string;

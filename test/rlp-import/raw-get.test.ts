@@ -11,7 +11,7 @@ import { ChunkedDecoder } from '../../src/rlp-import/chunked-decoder.js';
 import { rawGet } from '../../src/rlp-import/raw-get.js';
 import { RlpBlockScanner } from '../../src/rlp-import/rlp-scan.js';
 import { rlpImportCommand } from '../../src/rlp-import/command.js';
-import { buildChain } from './rlp-fixture.js';
+import { buildChain, sha256hex } from './rlp-fixture.js';
 import { runMain, errorLine } from './helpers.js';
 
 function decodeAll(wire: Buffer, cut: number): Buffer {
@@ -57,14 +57,18 @@ test('redirects are followed (relative and absolute) by the HEAD and the GET, th
     if (req.url === '/moved/x.rlp') return res.writeHead(302, { location: '/moved2/x.rlp' }).end();
     if (req.url === '/moved2/x.rlp') return res.writeHead(307, { location: `${base}/final/x.rlp` }).end();
     if (req.url === '/final/x.rlp') return res.writeHead(200, { 'content-length': chain.length, 'accept-ranges': 'bytes', etag: '"v1"' }).end(chain);
+    // the checksums file moved too: --checksums-url follows redirects like the parts do
+    if (req.url === '/sums') return res.writeHead(301, { location: '/final/SHA256SUMS' }).end();
+    if (req.url === '/final/SHA256SUMS') return res.writeHead(200).end(`${sha256hex(chain)}  x.rlp\n`);
     res.writeHead(404).end();
   });
   const dir = mkdtempSync(join(tmpdir(), 'rlp-redir-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const { code, deps } = await runMain(rlpImportCommand, ['--base-url', `${base}/moved`, '--file', 'x.rlp', '--dest-dir', dir, '--download-only']);
+  const { code, deps } = await runMain(rlpImportCommand, ['--base-url', `${base}/moved`, '--file', 'x.rlp', '--dest-dir', dir, '--download-only', '--checksums-url', `${base}/sums`]);
   assert.equal(code, 0, deps.err());
   assert.ok(readFileSync(join(dir, 'x.rlp')).equals(chain));
-  for (const m of ['HEAD', 'GET']) assert.deepEqual(seen.filter((l) => l.startsWith(m)), [`${m} /moved/x.rlp`, `${m} /moved2/x.rlp`, `${m} /final/x.rlp`]);
+  assert.deepEqual(deps.logs().find((l) => l.msg === 'download complete')?.verified, ['sha256', 'rlp-structure']);
+  for (const m of ['HEAD', 'GET']) assert.deepEqual(seen.filter((l) => l.startsWith(m) && l.includes('x.rlp')), [`${m} /moved/x.rlp`, `${m} /moved2/x.rlp`, `${m} /final/x.rlp`]);
   // a redirect loop is bounded, and the error names the request
   const loop = await server(t, (req, res) => res.writeHead(302, { location: req.url! }).end());
   const l = await runMain(rlpImportCommand, ['--base-url', loop, '--file', 'x.rlp', '--dest-dir', dir, '--download-only', '--retries', '0']);

@@ -3,6 +3,7 @@
 // flag (and the env variable when the value came from there), the value, and what was expected.
 import { UsageError } from './errors.js';
 import { parseDuration, parseSize, formatDuration } from './units.js';
+import { redactUrl } from './redact-url.js';
 
 export type OptType = 'string' | 'int' | 'bool' | 'duration' | 'size' | 'list' | 'url' | 'hostport' | 'enum';
 
@@ -279,13 +280,21 @@ export function checkRequired(table: readonly OptionDef[], config: Record<string
   }
 }
 
-/** The config with every secret option replaced, for --check and startup logs. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** URL values (also inside lists) without credentials or query values: --check output is often pasted. */
+function redactUrls(v: unknown): unknown {
+  if (typeof v === 'string') return URL_LIKE.test(v) ? redactUrl(v) : v;
+  return Array.isArray(v) ? v.map(redactUrls) : v;
+}
+
+/** The config with every secret option replaced (and URLs redacted), for --check and startup logs. */
 export function redactConfig(table: readonly OptionDef[], config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const d of table) {
     const key = camelCase(d.name);
     const v = config[key];
-    out[key] = d.secret && v !== undefined && v !== '' ? '[redacted]' : v;
+    out[key] = d.secret && v !== undefined && v !== '' ? '[redacted]' : redactUrls(v);
   }
   return out;
 }

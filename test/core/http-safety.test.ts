@@ -129,7 +129,7 @@ test('user:pass@ in a URL is sent as Basic auth, not dropped; the request line h
 });
 
 test('--check output (redactConfig) redacts URL values, in lists too', () => {
-  const shown = redactConfig([{ name: 'rpc-url', type: 'list' }, { name: 'base-url', type: 'url' }, { name: 'name', type: 'string' }], {
+  const shown = redactConfig([{ name: 'rpc-url', type: 'list', help: '' }, { name: 'base-url', type: 'url', help: '' }, { name: 'name', type: 'string', help: '' }], {
     rpcUrl: [secretUrl('/a'), 'http://plain/'],
     baseUrl: `https://bucket.example/x?X-Amz-Signature=${KEY}`,
     name: 'n',

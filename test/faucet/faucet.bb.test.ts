@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { runBin, jsonLines, BIN_VARIANTS } from '../helpers/run-bin.js';
 import { serve, killAll } from './serve-bin.js';
 import { freePort } from '../../src/faucet/dev-node.js';
+import { readFile } from 'node:fs/promises';
+import { startFaultProxy } from '../fixtures/rpc-fault-proxy.js';
 import { startChain, drip, call, randomAddress, DEV_KEYS } from './helpers.js';
 import type { Chain } from './helpers.js';
 
@@ -80,4 +82,23 @@ test('--dev: a SIGKILLed faucet takes its anvil with it, and a second start on t
   assert.equal((await drip(second.url, randomAddress())).status, 200);
   second.child.kill('SIGTERM');
   assert.equal(await second.exit, 0);
+});
+
+test('an RPC answering eth_chainId with an endless body: the faucet reads at most --rpc-max-response, stays small, and reports the endpoint down', async () => {
+  const proxy = await startFaultProxy(chain.node.url);
+  proxy.mode.hugeChainId = true;
+  const f = await serve(RUNS[0]!, ['--rpc-url', proxy.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { LUXOPS_FAUCET_KEY: KEY });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await call(f.url, 'GET', '/health')).status, 503);
+    const h = await call(f.admin!, 'GET', '/health');
+    assert.match(JSON.stringify(h.json.rpc), /answer over 1048576 bytes refused/);
+    const status = await readFile(`/proc/${f.child.pid}/status`, 'utf8');
+    const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)![1]);
+    assert.ok(hwmKb < 250 * 1024, `peak RSS ${hwmKb} kB`);
+    assert.ok(proxy.hugeBytes < 200 * 1024 * 1024, `the proxy wrote ${proxy.hugeBytes} bytes`);
+  } finally {
+    f.child.kill('SIGTERM');
+    await f.exit;
+    await proxy.close();
+  }
 });

@@ -68,10 +68,13 @@ export async function httpText(method: 'GET' | 'POST' | 'HEAD', url: string, bod
       await res.body.dump();
       return { status: res.statusCode, body: '', headers: res.headers };
     }
-    if (Number(res.headers['content-length']) > max) {
+    const declared = Number(res.headers['content-length']);
+    if (declared > max) {
       res.body.destroy();
       throw new ResponseTooLargeError(method, url, max);
     }
+    // a declared length within the cap bounds the body (undici enforces it): read it the fast way
+    if (declared >= 0) return { status: res.statusCode, body: await res.body.text(), headers: res.headers };
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of res.body as AsyncIterable<Buffer>) {

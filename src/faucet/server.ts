@@ -47,9 +47,10 @@ function serve(o: ServerOptions, routes: Routes, prefix: string, handler: Handle
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
     const route = path in routes ? prefix + path : `${prefix}other`;
-    res.on('finish', () => o.metrics.request(route, (performance.now() - started) / 1000));
-    res.on('close', () => {
-      if (!res.writableFinished) o.metrics.clientAborts++;
+    // 'close' follows 'finish' for an answered request, and comes alone when the client went away
+    res.once('close', () => {
+      if (res.writableFinished) o.metrics.request(route, (performance.now() - started) / 1000);
+      else o.metrics.clientAborts++;
     });
     const methods = routes[path];
     const run = !methods ? Promise.resolve(sendJson(res, 404, { error: 'not found' }))

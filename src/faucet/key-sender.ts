@@ -21,8 +21,8 @@ import { errorMessage } from '../core/errors.js';
 import { NoRpcError } from './rpc-pool.js';
 import { TRANSFER_GAS } from './chain-state.js';
 import type { Fees } from './chain-state.js';
-import { SendRefusedError, outcomeOf } from './send-outcome.js';
-import type { Facts, Outcome } from './send-outcome.js';
+import { outcomeOf, readFacts, refusal } from './send-outcome.js';
+import type { Outcome } from './send-outcome.js';
 import { Reconciler } from './reconcile.js';
 import type { Signed } from './reconcile.js';
 
@@ -205,21 +205,6 @@ export class KeySender {
     }
   }
 
-  /** Re-read what decides a refusal; undefined when the node cannot be asked. */
-  private async facts(refused: Signed[]): Promise<Facts | undefined> {
-    try {
-      const [nonce, balance, chainId, known] = await Promise.all([
-        this.pool.call<string>('eth_getTransactionCount', [this.address, 'pending']),
-        this.pool.call<string>('eth_getBalance', [this.address, 'pending']),
-        this.pool.call<string>('eth_chainId'),
-        Promise.all(refused.map((s) => this.pool.call<unknown>('eth_getTransactionByHash', [s.hash]).then((tx) => Boolean(tx)))),
-      ]);
-      return { pendingNonce: Number(BigInt(nonce)), balance: BigInt(balance), chainId: Number(BigInt(chainId)), known };
-    } catch {
-      return undefined;
-    }
-  }
-
   private async sendWindow(jobs: Job[]): Promise<void> {
     await this.reconcile();
     const base = this.next !== undefined && this.now() - this.lastSendAt < this.idleResyncMs ? this.next : await this.sync();
@@ -229,7 +214,7 @@ export class KeySender {
     this.lastSendAt = this.now();
 
     const refusedIdx = outcomes.flatMap((o, i) => (o.kind === 'refused' ? [i] : []));
-    const facts = refusedIdx.length > 0 ? await this.facts(refusedIdx.map((i) => signed[i]!)) : undefined;
+    const facts = refusedIdx.length > 0 ? await readFacts(this.pool, this.address, refusedIdx.map((i) => signed[i]!.hash)) : undefined;
     // our exact transaction is known to the node: it was accepted, whatever the refusal said ("already known")
     refusedIdx.forEach((i, k) => facts?.known[k] && (outcomes[i] = { kind: 'accepted' }));
     const kept = (o: Outcome) => o.kind === 'accepted' || o.kind === 'ambiguous';
@@ -259,7 +244,7 @@ export class KeySender {
         job.retried = true;
         retry.push(job);
       } else {
-        job.reject(this.refusal(stale, facts, job.transfer, o.error));
+        job.reject(refusal(stale, facts, job.transfer, o.error));
       }
     });
     if (resync) this.resyncs++;
@@ -267,16 +252,6 @@ export class KeySender {
     // a refused tail frees its nonces: the next window starts right after the last kept one
     this.next = resync ? undefined : base + lastKept + 1;
     this.queue.unshift(...retry);
-  }
-
-  /** Why a refused transfer failed, from the facts (never from the node's wording). */
-  private refusal(stale: boolean, facts: Facts | undefined, t: Transfer, error: unknown): SendRefusedError {
-    const said = errorMessage(error);
-    if (stale) return new SendRefusedError('nonce', said, error);
-    if (facts && facts.chainId !== t.chainId) return new SendRefusedError('chain', `chain id ${facts.chainId}, signed for ${t.chainId}: ${said}`, error);
-    const cost = t.value + TRANSFER_GAS * t.fees.maxFeePerGas;
-    if (facts && facts.balance < cost) return new SendRefusedError('funds', `balance ${facts.balance} < ${cost} wei needed: ${said}`, error);
-    return new SendRefusedError('node', said, error);
   }
 
   /** Fill a hole with a 0-value transfer to ourselves so the accepted transfers after it can be mined. */

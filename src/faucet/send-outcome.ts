@@ -4,8 +4,10 @@
 // is never classified by its text: the sender re-reads the facts (is our transaction known, the
 // pending nonce, the balance, the chain id) and decides from them.
 import { HttpStatusError, JsonRpcError } from '../core/http.js';
-import { LuxopsError } from '../core/errors.js';
+import { LuxopsError, errorMessage } from '../core/errors.js';
 import { maybeDelivered } from './rpc-pool.js';
+import { TRANSFER_GAS } from './chain-state.js';
+import type { Fees } from './chain-state.js';
 
 export type Outcome =
   | { kind: 'accepted' }
@@ -49,4 +51,33 @@ export interface Facts {
   chainId: number;
   /** per refused transaction: does the node know it by hash (then it was accepted after all) */
   known: boolean[];
+}
+
+interface Caller {
+  call<T>(method: string, params?: unknown): Promise<T>;
+}
+
+/** Re-read what decides a refusal (in parallel); undefined when the node cannot be asked. */
+export async function readFacts(pool: Caller, address: string, refusedHashes: readonly string[]): Promise<Facts | undefined> {
+  try {
+    const [nonce, balance, chainId, known] = await Promise.all([
+      pool.call<string>('eth_getTransactionCount', [address, 'pending']),
+      pool.call<string>('eth_getBalance', [address, 'pending']),
+      pool.call<string>('eth_chainId'),
+      Promise.all(refusedHashes.map((h) => pool.call<unknown>('eth_getTransactionByHash', [h]).then((tx) => Boolean(tx)))),
+    ]);
+    return { pendingNonce: Number(BigInt(nonce)), balance: BigInt(balance), chainId: Number(BigInt(chainId)), known };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a refused transfer failed, from the facts (never from the node's wording); `stale`: our nonce view was wrong. */
+export function refusal(stale: boolean, facts: Facts | undefined, t: { value: bigint; fees: Fees; chainId: number }, error: unknown): SendRefusedError {
+  const said = errorMessage(error);
+  if (stale) return new SendRefusedError('nonce', said, error);
+  if (facts && facts.chainId !== t.chainId) return new SendRefusedError('chain', `chain id ${facts.chainId}, signed for ${t.chainId}: ${said}`, error);
+  const cost = t.value + TRANSFER_GAS * t.fees.maxFeePerGas;
+  if (facts && facts.balance < cost) return new SendRefusedError('funds', `balance ${facts.balance} < ${cost} wei needed: ${said}`, error);
+  return new SendRefusedError('node', said, error);
 }

@@ -136,7 +136,7 @@ test('admin /metrics is Prometheus text with drips by outcome, latency, RPC by m
   assert.match(r.text, /^luxops_faucet_balance_tokens\{address="0x[0-9a-fA-F]{40}"\} [\d.]+$/m);
   assert.match(r.text, /^luxops_faucet_nonce_in_flight\{address="0x[0-9a-fA-F]{40}"\} 0$/m);
   assert.match(r.text, /^luxops_faucet_next_nonce\{address="0x[0-9a-fA-F]{40}"\} 1$/m);
-  assert.match(r.text, /^luxops_faucet_rpc_up\{endpoint="http:\/\/127.0.0.1:\d+\/"\} 1$/m);
+  assert.match(r.text, /^luxops_faucet_rpc_up\{endpoint="http:\/\/127.0.0.1:\d+"\} 1$/m);
 });
 
 test('GET / is a self-contained page with a strict CSP', async () => {

@@ -11,7 +11,7 @@ import { createJsonRpcClient } from '../core/http.js';
 import { faucetOptions, DEFAULT_LISTEN, DEFAULT_RPC_URL, DEV_LISTEN } from './options.js';
 import type { FaucetConfig } from './options.js';
 import { parseLimit, parseTokens } from './values.js';
-import { loadAccounts, looksLikeKey } from './keys.js';
+import { isKeyShaped, loadAccounts } from './keys.js';
 import { redactUrl } from '../core/redact-url.js';
 import { ANVIL_DEV_KEY, findAnvil, startDevNode } from './dev-node.js';
 import type { DevNode } from './dev-node.js';
@@ -48,7 +48,7 @@ function checkRpcUrl(raw: string, where: string): void {
 
 /** A key pasted where a path belongs must not be echoed by any error or by --check. */
 function checkKeyPath(flag: string, value: string | undefined): void {
-  if (value !== undefined && looksLikeKey(value)) {
+  if (value !== undefined && isKeyShaped(value)) {
     throw new UsageError(`--${flag} expects the path of a file holding the key, and the value given looks like key material (not shown); put the key in a file, or use LUXOPS_FAUCET_KEY`, 'E_KEY_ON_COMMAND_LINE');
   }
 }

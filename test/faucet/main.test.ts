@@ -77,6 +77,11 @@ test('a key given where a path belongs is never echoed: --key-file/--keys-file <
     assert.match(r.err, /looks like key material \(not shown\)/);
     assert.ok(!r.err.includes(SECRET.slice(8, 40)), `the key was echoed for ${argv[0]}`);
   }
+  // a real path that happens to contain a long hex run (a hashed secret mount) is a path: read, and if unreadable, not echoed
+  const hashed = join(dir, SECRET.slice(0, 40), 'faucet.key');
+  const r = await usage(['--key-file', hashed]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--key-file \(path not shown: it looks like key material\): cannot read \(ENOENT\)/);
 });
 
 test('--check and usage errors show --rpc-url without credentials or query values', async () => {

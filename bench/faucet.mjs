@@ -106,8 +106,11 @@ async function main() {
     const stateFile = join(ROOT, '.cache', `bench-faucet-state-${process.pid}-${tag}.jsonl`);
     const limits = JOURNAL ? ['--ip-limit', '999999/1h', '--address-limit', '999999/1h', '--state-file', stateFile] : ['--ip-limit', 'off', '--address-limit', 'off'];
     const child = start(process.execPath, [bin, 'faucet', '--rpc-url', rpcUrl, '--listen', `127.0.0.1:${port}`, '--keys-file', keysYaml, ...limits, '--log-level', 'warn']);
-    await waitHttp(`http://127.0.0.1:${port}/health`);
-    rmSync(keysYaml);
+    try {
+      await waitHttp(`http://127.0.0.1:${port}/health`);
+    } finally {
+      rmSync(keysYaml, { force: true });
+    }
     return { url: `http://127.0.0.1:${port}`, pid: child.pid };
   };
   // The faucet (limits off) uses keys #5.., direct sends keys #1..; same count.

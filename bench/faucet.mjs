@@ -7,10 +7,12 @@
 //   2. GET /health requests/s (cached balance) vs a bare node:http "hello" server, both run as
 //      child processes and driven by the same client loop.
 // Usage: node bench/faucet.mjs [--drips 2000] [--concurrency 32] [--health 20000] [--keys 1] [--block-time 1 (0 = auto-mine)]
+//                              [--bin PATH (another luxops.cjs)] [--journal (--state-file + limits on)]
+//                              [--compare PATH (a baseline luxops.cjs run in the same rounds: prints this build / baseline)]
 // Needs dist/ (node build.mjs) and node_modules/@foundry-rs/anvil. Talks only to 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -24,6 +26,12 @@ const CONC = arg('concurrency', 32);
 const HEALTH = arg('health', 10000);
 const KEYS = arg('keys', 1);
 const BLOCK_TIME = arg('block-time', 1);
+// the faucet under test; --compare starts a second one from another build, interleaved round by round
+const BIN = process.argv.includes('--bin') ? process.argv[process.argv.indexOf('--bin') + 1] : join(ROOT, 'dist/luxops.cjs');
+// --journal: charges go through the --state-file journal (one fdatasync per group of concurrent drips);
+// the limits are on but too wide to refuse anything (distinct addresses, one IP)
+const JOURNAL = process.argv.includes('--journal');
+const COMPARE = process.argv.includes('--compare') ? process.argv[process.argv.indexOf('--compare') + 1] : undefined;
 // anvil's public dev keys #1..#9 (#0 is left alone); direct sends use #1..#K, the faucet #5..#5+K-1
 const DEV_KEYS = [
   '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
@@ -39,6 +47,9 @@ if (KEYS > 4) throw new Error('--keys at most 4');
 
 const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// CPU time (user + system, ms) a process has used: on a busy shared machine, CPU per request is a
+// steadier comparison than wall-clock throughput
+const cpuMs = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 const children = [];
 const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
 const ms = (x) => `${x.toFixed(2)} ms`;
@@ -78,7 +89,7 @@ async function load(total, conc, job) {
 async function main() {
   const anvilBin = join(ROOT, 'node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil');
   if (!existsSync(anvilBin)) throw new Error(`anvil not found at ${anvilBin}`);
-  if (!existsSync(join(ROOT, 'dist/luxops.cjs'))) throw new Error('dist/luxops.cjs missing: run node build.mjs');
+  if (!existsSync(BIN)) throw new Error(`${BIN} missing: run node build.mjs`);
   const anvilPort = await freePort();
   const rpcUrl = `http://127.0.0.1:${anvilPort}`;
   // --block-time 0 = auto-mining (a block per transaction, inside the send); interval mining by default
@@ -86,16 +97,36 @@ async function main() {
   await waitHttp(rpcUrl, '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}');
   const pub = createPublicClient({ transport: http(rpcUrl) });
 
-  // The faucet (dist/luxops.cjs, limits off) uses keys #5.., direct sends keys #1..; same count.
-  const faucetKeys = DEV_KEYS.slice(4, 4 + KEYS);
-  const faucetPort = await freePort();
-  const faucetUrl = `http://127.0.0.1:${faucetPort}`;
-  const keysYaml = join(ROOT, '.cache', `bench-faucet-keys-${process.pid}.yaml`);
+  const rpc = async (method, params) => (await (await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json()).result;
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
-  writeFileSync(keysYaml, faucetKeys.map((k) => `- key: ${k}\n`).join(''), { mode: 0o600 });
-  start(process.execPath, [join(ROOT, 'dist/luxops.cjs'), 'faucet', '--rpc-url', rpcUrl, '--listen', `127.0.0.1:${faucetPort}`, '--keys-file', keysYaml, '--ip-limit', 'off', '--address-limit', 'off', '--log-level', 'warn']);
-  await waitHttp(`${faucetUrl}/health`);
-  rmSync(keysYaml);
+  const startOne = async (bin, keys, tag) => {
+    const port = await freePort();
+    const keysYaml = join(ROOT, '.cache', `bench-faucet-keys-${process.pid}-${tag}.yaml`);
+    writeFileSync(keysYaml, keys.map((k) => `- key: ${k}\n`).join(''), { mode: 0o600 });
+    const stateFile = join(ROOT, '.cache', `bench-faucet-state-${process.pid}-${tag}.jsonl`);
+    const limits = JOURNAL ? ['--ip-limit', '999999/1h', '--address-limit', '999999/1h', '--state-file', stateFile] : ['--ip-limit', 'off', '--address-limit', 'off'];
+    const child = start(process.execPath, [bin, 'faucet', '--rpc-url', rpcUrl, '--listen', `127.0.0.1:${port}`, '--keys-file', keysYaml, ...limits, '--log-level', 'warn']);
+    try {
+      await waitHttp(`http://127.0.0.1:${port}/health`);
+    } finally {
+      rmSync(keysYaml, { force: true });
+    }
+    return { url: `http://127.0.0.1:${port}`, pid: child.pid };
+  };
+  // The faucet (limits off) uses keys #5.., direct sends keys #1..; same count.
+  // fresh keys, funded on the throwaway chain (with --compare both faucets get such keys: same footing)
+  const freshKeys = async () => {
+    const keys = Array.from({ length: KEYS }, () => generatePrivateKey());
+    for (const k of keys) await rpc('anvil_setBalance', [privateKeyToAccount(k).address, `0x${(10n ** 24n).toString(16)}`]);
+    return keys;
+  };
+  const main1 = await startOne(BIN, COMPARE ? await freshKeys() : DEV_KEYS.slice(4, 4 + KEYS), 'main');
+  const faucetUrl = main1.url;
+  let compareUrl;
+  let comparePid;
+  if (COMPARE) {
+    ({ url: compareUrl, pid: comparePid } = await startOne(COMPARE, await freshKeys(), 'compare'));
+  }
 
   const directAccounts = DEV_KEYS.slice(0, KEYS).map((k) => privateKeyToAccount(k));
   const block = await pub.getBlock();
@@ -106,7 +137,9 @@ async function main() {
   const dripHashes = [];
   let failed = 0;
   const direct = { seconds: 0, lat: [] };
-  const viaHttp = { seconds: 0, lat: [] };
+  const viaHttp = { seconds: 0, lat: [], cpuMs: 0 };
+  const viaCompare = { seconds: 0, lat: [], ok: 0, failed: 0, cpuMs: 0 };
+  const comparePool = compareUrl ? new Pool(compareUrl, { connections: CONC, pipelining: 1 }) : undefined;
   // Rounds alternate direct and HTTP so background load on the machine hits both sides alike.
   const ROUNDS = 4;
   const per = Math.ceil(DRIPS / ROUNDS);
@@ -122,19 +155,39 @@ async function main() {
     });
     direct.seconds += d.seconds;
     direct.lat.push(...d.lat);
-    const dripTo = Array.from({ length: per }, () => privateKeyToAccount(generatePrivateKey()).address);
-    const h = await load(per, CONC, async (i) => {
-      const r = await pool.request({ path: '/drip', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address: dripTo[i] }) });
-      const j = await r.body.json();
-      if (r.statusCode === 200) dripHashes.push(j.txHash);
-      else failed++;
-    });
-    viaHttp.seconds += h.seconds;
-    viaHttp.lat.push(...h.lat);
+    const runMain = async () => {
+      const cpu0 = cpuMs(main1.pid);
+      const dripTo = Array.from({ length: per }, () => privateKeyToAccount(generatePrivateKey()).address);
+      const h = await load(per, CONC, async (i) => {
+        const r = await pool.request({ path: '/drip', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address: dripTo[i] }) });
+        const j = await r.body.json();
+        if (r.statusCode === 200) dripHashes.push(j.txHash);
+        else failed++;
+      });
+      viaHttp.seconds += h.seconds;
+      viaHttp.lat.push(...h.lat);
+      viaHttp.cpuMs += cpuMs(main1.pid) - cpu0;
+    };
+    const runCompare = async () => {
+      const cpu0 = cpuMs(comparePid);
+      const to = Array.from({ length: per }, () => privateKeyToAccount(generatePrivateKey()).address);
+      const c = await load(per, CONC, async (i) => {
+        const r = await comparePool.request({ path: '/drip', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address: to[i] }) });
+        await r.body.json();
+        if (r.statusCode === 200) viaCompare.ok++;
+        else viaCompare.failed++;
+      });
+      viaCompare.seconds += c.seconds;
+      viaCompare.lat.push(...c.lat);
+      viaCompare.cpuMs += cpuMs(comparePid) - cpu0;
+    };
+    // with --compare the two builds take turns going first
+    if (compareUrl && round % 2 === 1) await runCompare();
+    await runMain();
+    if (compareUrl && round % 2 === 0) await runCompare();
   }
 
   // --- verification: every faucet transaction mined, unique, nonces consecutive per key
-  const rpc = async (method, params) => (await (await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json()).result;
   const fetchTxs = async () => {
     const out = [];
     for (let i = 0; i < dripHashes.length; i += 200) out.push(...(await Promise.all(dripHashes.slice(i, i + 200).map((h) => rpc('eth_getTransactionByHash', [h])))));
@@ -178,24 +231,38 @@ async function main() {
   };
   // alternate hello and health rounds (same reason as above); totals over all rounds
   const hello = { seconds: 0, lat: [] };
-  const health = { seconds: 0, lat: [], non200: 0 };
+  const health = { seconds: 0, lat: [], non200: 0, cpuMs: 0 };
+  const compareHealth = { seconds: 0, lat: [], non200: 0, cpuMs: 0 };
   for (let round = 0; round < 3; round++) {
     const a = await hammer(`http://127.0.0.1:${helloPort}/`);
+    const hammerCompare = async () => {
+      const cc0 = cpuMs(comparePid);
+      const c = await hammer(`${compareUrl}/health`);
+      compareHealth.cpuMs += cpuMs(comparePid) - cc0;
+      compareHealth.seconds += c.seconds;
+      compareHealth.lat.push(...c.lat);
+      compareHealth.non200 += c.non200;
+    };
+    if (compareUrl && round % 2 === 1) await hammerCompare();
+    const hc0 = cpuMs(main1.pid);
     const b = await hammer(`${faucetUrl}/health`);
+    health.cpuMs += cpuMs(main1.pid) - hc0;
     hello.seconds += a.seconds;
     hello.lat.push(...a.lat);
     health.seconds += b.seconds;
     health.lat.push(...b.lat);
     health.non200 += b.non200;
+    if (compareUrl && round % 2 === 0) await hammerCompare();
   }
   await pool.close();
+  await comparePool?.close();
 
   const directRate = (per * ROUNDS) / direct.seconds;
   const httpRate = dripHashes.length / viaHttp.seconds;
   const helloRate = (3 * HEALTH) / hello.seconds;
   const healthRate = (3 * HEALTH) / health.seconds;
   const lines = [
-    `faucet bench: ${per * ROUNDS} transfers per side in ${ROUNDS} alternating rounds, /health x${3 * HEALTH} in 3 rounds, concurrency ${CONC}, ${KEYS} key(s) each side, anvil ${BLOCK_TIME > 0 ? `--block-time ${BLOCK_TIME}` : 'auto-mining'} on loopback (node ${process.version})`,
+    `faucet bench (${BIN === join(ROOT, 'dist/luxops.cjs') ? 'dist/luxops.cjs' : BIN}${JOURNAL ? ', --state-file journal' : ''}): ${per * ROUNDS} transfers per side in ${ROUNDS} alternating rounds, /health x${3 * HEALTH} in 3 rounds, concurrency ${CONC}, ${KEYS} key(s) each side, anvil ${BLOCK_TIME > 0 ? `--block-time ${BLOCK_TIME}` : 'auto-mining'} on loopback (node ${process.version})`,
     `direct viem sends (ceiling): ${directRate.toFixed(0)} tx/s   p50 ${ms(quantile(direct.lat, 0.5))}  p99 ${ms(quantile(direct.lat, 0.99))}`,
     `faucet POST /drip:           ${httpRate.toFixed(0)} drips/s   p50 ${ms(quantile(viaHttp.lat, 0.5))}  p99 ${ms(quantile(viaHttp.lat, 0.99))}`,
     `ratio drip/direct: ${((httpRate / directRate) * 100).toFixed(1)}% (target >= 50%, >= 200 drips/s)`,
@@ -204,6 +271,17 @@ async function main() {
     `faucet GET /health (cached): ${healthRate.toFixed(0)} req/s   p50 ${ms(quantile(health.lat, 0.5))}  p99 ${ms(quantile(health.lat, 0.99))}  non-200 ${health.non200}`,
     `ratio health/hello: ${((healthRate / helloRate) * 100).toFixed(1)}% (target >= 70%)`,
   ];
+  if (compareUrl) {
+    const cRate = viaCompare.ok / viaCompare.seconds;
+    const cHealth = (3 * HEALTH) / compareHealth.seconds;
+    lines.push(
+      `baseline ${COMPARE} POST /drip: ${cRate.toFixed(0)} drips/s   p50 ${ms(quantile(viaCompare.lat, 0.5))}  p99 ${ms(quantile(viaCompare.lat, 0.99))}  (ok ${viaCompare.ok}, failed ${viaCompare.failed})`,
+      `baseline GET /health:        ${cHealth.toFixed(0)} req/s   p50 ${ms(quantile(compareHealth.lat, 0.5))}  p99 ${ms(quantile(compareHealth.lat, 0.99))}  non-200 ${compareHealth.non200}`,
+      `ratio this build / baseline: drips ${((httpRate / cRate) * 100).toFixed(1)}% (target >= 90%), /health ${((healthRate / cHealth) * 100).toFixed(1)}%`,
+      `faucet CPU per drip: this build ${(viaHttp.cpuMs / dripHashes.length).toFixed(3)} ms, baseline ${(viaCompare.cpuMs / viaCompare.ok).toFixed(3)} ms (ratio ${((viaCompare.cpuMs / viaCompare.ok) / (viaHttp.cpuMs / dripHashes.length) * 100).toFixed(1)}% = throughput this CPU allows, vs baseline)`,
+      `faucet CPU per /health: this build ${((health.cpuMs / (3 * HEALTH)) * 1000).toFixed(1)} us, baseline ${((compareHealth.cpuMs / (3 * HEALTH)) * 1000).toFixed(1)} us`,
+    );
+  }
   console.log(lines.join('\n'));
 }
 
@@ -211,4 +289,5 @@ try {
   await main();
 } finally {
   for (const c of children) c.kill('SIGTERM');
+  if (JOURNAL) await sleep(500).then(() => ['main', 'compare'].forEach((t) => rmSync(join(ROOT, '.cache', `bench-faucet-state-${process.pid}-${t}.jsonl`), { force: true })));
 }

@@ -5,6 +5,7 @@
 // `SyntaxError: Expecting Unicode escape sequence` instead of the error.
 import { writeSync } from 'node:fs';
 import { EXIT } from './exit-codes.js';
+import { redactUrlsIn } from './redact-url.js';
 
 export interface CrashSource {
   on(event: 'uncaughtException', fn: (e: unknown, origin: string) => void): unknown;
@@ -21,17 +22,10 @@ export interface CrashOptions {
   now?: () => Date;
 }
 
-/** URL credentials and query strings are cut from messages and stacks (they may carry tokens). */
-export function redactUrls(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@'"]*@)?([^\s?#'"]*)(\?[^\s#'"]*)?/gi, (_m, scheme: string, user: string | undefined, rest: string, query: string | undefined) =>
-    `${scheme}${user ? '[redacted]@' : ''}${rest}${query ? '?[redacted]' : ''}`,
-  );
-}
-
 /** The one JSON line for a crash: pino's shape (level, time, component, msg) plus code and stack. */
 export function crashLine(e: unknown, origin: string, opts: Pick<CrashOptions, 'component' | 'version' | 'now'>): string {
   const err = e instanceof Error ? e : undefined;
-  const message = redactUrls(err ? err.message : safeString(e));
+  const message = redactUrlsIn(err ? err.message : safeString(e));
   const own = err ? (err as { code?: unknown }).code : undefined;
   const kind = origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception';
   return JSON.stringify({
@@ -41,7 +35,7 @@ export function crashLine(e: unknown, origin: string, opts: Pick<CrashOptions, '
     code: typeof own === 'string' && own !== '' ? own : 'E_INTERNAL_CRASH',
     origin,
     msg: `${kind} (a bug in luxops ${opts.version}): ${message}`,
-    stack: err?.stack === undefined ? undefined : redactUrls(err.stack),
+    stack: err?.stack === undefined ? undefined : redactUrlsIn(err.stack),
     node: process.version,
   });
 }

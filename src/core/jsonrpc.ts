@@ -2,6 +2,7 @@
 // luxd and geth send it (errors may come with HTTP 200 or with 4xx/5xx; the RPC error wins).
 import { LuxopsError } from './errors.js';
 import { HttpStatusError, JsonRpcError } from './http-errors.js';
+import { redactUrl } from './redact-url.js';
 
 let nextId = 1;
 
@@ -19,7 +20,7 @@ export async function jsonRpcCall<T>(send: (body: string) => Promise<{ status: n
   if (msg && typeof msg === 'object' && msg.error) throw new JsonRpcError(url, method, msg.error);
   if (res.status < 200 || res.status >= 300) throw new HttpStatusError('POST', url, res.status, res.body.slice(0, 512));
   if (!msg || typeof msg !== 'object' || !('result' in msg)) {
-    throw new LuxopsError('E_JSONRPC_BAD_RESPONSE', `${method} on "${url}": response is not JSON-RPC 2.0`);
+    throw new LuxopsError('E_JSONRPC_BAD_RESPONSE', `${method} on "${redactUrl(url)}": response is not JSON-RPC 2.0`);
   }
   return msg.result as T;
 }

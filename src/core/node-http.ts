@@ -4,7 +4,7 @@
 // uses this instead. Same shapes and errors as core/http.ts: `httpText` and `createJsonRpcClient`.
 import http from 'node:http';
 import https from 'node:https';
-import { HttpNetworkError } from './http-errors.js';
+import { HttpNetworkError, ResponseTooLargeError } from './http-errors.js';
 import { jsonRpcCall } from './jsonrpc.js';
 
 export interface LightRequestOptions {
@@ -20,7 +20,8 @@ export interface LightResponse {
   body: string;
 }
 
-// answers larger than this are cut (health and JSON-RPC answers are a few KB)
+// answers larger than this fail (health and JSON-RPC answers are a few KB): the request is
+// destroyed, so a server streaming hundreds of MB costs nothing past this
 const MAX_BODY = 1024 * 1024;
 // One keep-alive agent per scheme: a health poll every second must not open a new socket each time.
 // Idle sockets are closed after 3 s, before a server's own idle timeout can race a reused socket.
@@ -48,7 +49,9 @@ export function lightHttpText(method: 'GET' | 'POST', url: string, body: string 
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size <= MAX_BODY) chunks.push(c);
+        if (size <= MAX_BODY) return void chunks.push(c);
+        req.destroy();
+        finish(() => reject(new ResponseTooLargeError(method, url, MAX_BODY)));
       });
       res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
       res.on('error', (e) => finish(() => reject(new HttpNetworkError(method, url, e, false))));

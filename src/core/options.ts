@@ -7,6 +7,7 @@
 import { UsageError } from './errors.js';
 import { parseDuration, parseSize, formatDuration, formatDurationFlag, formatSizeFlag } from './units.js';
 import { closest, didYouMean } from './suggest.js';
+import { redactUrl } from './redact-url.js';
 
 export type OptType = 'string' | 'int' | 'bool' | 'duration' | 'size' | 'list' | 'url' | 'hostport' | 'enum';
 
@@ -349,9 +350,18 @@ export function checkRequired(table: readonly OptionDef[], config: Record<string
   if (missing.length > 1) throw new UsageError(`missing required flags ${missing.join(', ')}`, 'E_MISSING_FLAG');
 }
 
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** URL values (also inside lists) without credentials or query values: --check output is often pasted. */
+function redactUrls(v: unknown): unknown {
+  if (typeof v === 'string') return URL_LIKE.test(v) ? redactUrl(v) : v;
+  return Array.isArray(v) ? v.map(redactUrls) : v;
+}
+
 /**
- * The config for --check: secrets replaced, durations and sizes in the units their flags take
- * (`"7200s"`, `"512MiB"`) rather than the milliseconds and bytes the code works in.
+ * The config for --check: secrets replaced, URLs without credentials or query values, durations and
+ * sizes in the units their flags take (`"7200s"`, `"512MiB"`) rather than the milliseconds and bytes
+ * the code works in.
  */
 export function redactConfig(table: readonly OptionDef[], config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -361,7 +371,7 @@ export function redactConfig(table: readonly OptionDef[], config: Record<string,
     if (d.secret && v !== undefined && v !== '') out[key] = '[redacted]';
     else if (d.type === 'duration' && typeof v === 'number') out[key] = formatDurationFlag(v);
     else if (d.type === 'size' && typeof v === 'number') out[key] = formatSizeFlag(v);
-    else out[key] = v;
+    else out[key] = redactUrls(v);
   }
   return out;
 }

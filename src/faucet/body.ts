@@ -6,19 +6,33 @@ export const MAX_BODY_BYTES = 1024;
 
 export type BodyResult = { ok: true; address: unknown } | { ok: false; status: number; error: string };
 
+/** The client went away before its body was complete (not the server's failure: logged at debug). */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('client closed the connection before the request body was complete');
+    this.name = 'ClientGoneError';
+  }
+}
+
+/** True when the declared Content-Length alone is over the cap (answer 413 without reading a byte). */
+export function declaredTooLarge(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
+}
+
 /** Read up to MAX_BODY_BYTES; resolves undefined when the body is larger. */
 export function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
+    if (declaredTooLarge(req)) {
       resolve(undefined);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let done = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
+        done = true;
         req.removeAllListeners('data');
         req.pause();
         resolve(undefined);
@@ -26,8 +40,18 @@ export function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      done = true;
+      resolve(Buffer.concat(chunks));
+    });
+    // an abort mid-body shows as 'error' (ECONNRESET "aborted") and/or 'close' without 'end'
+    const gone = () => {
+      if (done) return;
+      done = true;
+      reject(new ClientGoneError());
+    };
+    req.on('error', gone);
+    req.on('close', gone);
   });
 }
 

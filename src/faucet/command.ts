@@ -11,7 +11,8 @@ import { createJsonRpcClient } from '../core/http.js';
 import { faucetOptions, DEFAULT_LISTEN, DEFAULT_RPC_URL, DEV_LISTEN } from './options.js';
 import type { FaucetConfig } from './options.js';
 import { parseLimit, parseTokens } from './values.js';
-import { loadAccounts } from './keys.js';
+import { isKeyShaped, loadAccounts } from './keys.js';
+import { redactUrl } from '../core/redact-url.js';
 import { ANVIL_DEV_KEY, findAnvil, startDevNode } from './dev-node.js';
 import type { DevNode } from './dev-node.js';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -30,6 +31,26 @@ function anvilSearchStarts(ctx: RunContext<FaucetConfig>): string[] {
   if (typeof __filename === 'string') starts.push(dirname(__filename));
   if (ctx.deps.isSea) starts.push(dirname(ctx.deps.execPath));
   return starts;
+}
+
+/** An --rpc-url must be an absolute http(s) URL; the error shows it redacted (it may carry credentials). */
+function checkRpcUrl(raw: string, where: string): void {
+  let u: URL | undefined;
+  try {
+    u = new URL(raw);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+    throw new UsageError(`invalid value for ${where}: ${u ? redactUrl(raw) : '(not shown: not a URL)'}, expected an http:// or https:// URL`, 'E_BAD_OPTION');
+  }
+}
+
+/** A key pasted where a path belongs must not be echoed by any error or by --check. */
+function checkKeyPath(flag: string, value: string | undefined): void {
+  if (value !== undefined && isKeyShaped(value)) {
+    throw new UsageError(`--${flag} expects the path of a file holding the key, and the value given looks like key material (not shown); put the key in a file, or use LUXOPS_FAUCET_KEY`, 'E_KEY_ON_COMMAND_LINE');
+  }
 }
 
 function waitForAbort(signal: AbortSignal): Promise<void> {
@@ -57,6 +78,8 @@ async function run(ctx: RunContext<FaucetConfig>): Promise<number> {
     }
     const running = await startFaucet({
       listen: effectiveListen(c),
+      adminListen: c.adminListen,
+      rpcMaxResponseBytes: c.rpcMaxResponse,
       rpcUrls: node ? [node.url] : c.rpcUrl.length > 0 ? c.rpcUrl : [DEFAULT_RPC_URL],
       chainId: c.chainId, accounts, amountWei, minBalanceWei,
       ipLimit: parseLimit('ip-limit', c.ipLimit),
@@ -100,11 +123,14 @@ export const faucetCommand = defineCommand({
     parseLimit('ip-limit', c.ipLimit);
     parseLimit('address-limit', c.addressLimit);
     if (!c.dev && c.anvilBin) throw new UsageError('--anvil-bin only applies with --dev', 'E_USAGE');
+    for (const u of c.rpcUrl) checkRpcUrl(u, args.sources.rpcUrl === 'env' ? 'LUXOPS_RPC_URL' : '--rpc-url');
+    checkKeyPath('key-file', c.keyFile);
+    checkKeyPath('keys-file', c.keysFile);
   },
   describe(args) {
     const c = args.config;
     const l = effectiveListen(c);
-    return { effective: { listen: `${l.host}:${l.port}`, rpcUrl: c.dev && c.rpcUrl.length === 0 ? ['(local anvil, --dev)'] : c.rpcUrl.length > 0 ? c.rpcUrl : [DEFAULT_RPC_URL] } };
+    return { effective: { listen: `${l.host}:${l.port}`, adminListen: c.adminListen ? `${c.adminListen.host}:${c.adminListen.port}` : 'off', rpcUrl: c.dev && c.rpcUrl.length === 0 ? ['(local anvil, --dev)'] : c.rpcUrl.length > 0 ? c.rpcUrl.map(redactUrl) : [DEFAULT_RPC_URL] } };
   },
   run,
 });

@@ -1,6 +1,7 @@
 // --dev: a throwaway local chain. Finds the anvil binary that npm `@foundry-rs/anvil` installed,
 // starts it on 127.0.0.1 (free port, chain 96369), waits until eth_chainId answers, and stops it
-// on shutdown. The platform binary is run directly (not the node wrapper) so our signals reach it.
+// on shutdown, or when this process dies in any way (see GUARD). The platform binary is run, not
+// npm's node wrapper, so stopping it stops anvil.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -55,25 +56,66 @@ export function freePort(): Promise<number> {
 export interface DevNode {
   readonly url: string;
   readonly port: number;
+  /** the process this faucet started (the guard when there is one) */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/**
+ * anvil has no option to follow its parent, so on a machine with /bin/sh it runs under a small
+ * guard: the guard holds the read end of a pipe whose write end only this process has. When this
+ * process exits in any way (SIGKILL included) the pipe closes, the guard's `read` returns, and it
+ * stops anvil. A graceful stop is the same: close the pipe. The guard and anvil get their own
+ * process group, so the last resort (SIGKILL to the group) cannot miss anvil.
+ */
+const GUARD = [
+  'exec 3<&0 0</dev/null',
+  '"$@" 3<&- &',
+  'a=$!',
+  "trap 'kill -TERM $a 2>/dev/null' TERM INT HUP",
+  '{ read -r _ <&3; kill -TERM $a 2>/dev/null; } &',
+  'w=$!',
+  'exec 3<&-',
+  'wait $a; s=$?',
+  'while kill -0 $a 2>/dev/null; do wait $a; s=$?; done',
+  'kill $w 2>/dev/null',
+  'exit $s',
+].join('\n');
+const SH = '/bin/sh';
+
+function spawnGuarded(bin: string, args: string[]): { child: ChildProcess; guarded: boolean } {
+  if (process.platform !== 'win32' && existsSync(SH)) {
+    return { child: spawn(SH, ['-c', GUARD, 'anvil-guard', bin, ...args], { stdio: ['pipe', 'ignore', 'pipe'], detached: true }), guarded: true };
+  }
+  return { child: spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] }), guarded: false };
+}
+
+function stopChild(child: ChildProcess, guarded: boolean): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((res) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const kill = setTimeout(() => {
+      try {
+        if (guarded && child.pid) process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 3000);
     child.once('exit', () => {
       clearTimeout(kill);
       res();
     });
-    child.kill('SIGTERM');
+    if (guarded) child.stdin!.end();
+    else child.kill('SIGTERM');
   });
 }
 
 /** Start anvil and wait (bounded) until it answers eth_chainId. */
 export async function startDevNode(bin: string, chainId = DEV_CHAIN_ID, extraArgs: readonly string[] = []): Promise<DevNode> {
   const port = await freePort();
-  const child = spawn(bin, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const { child, guarded } = spawnGuarded(bin, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), ...extraArgs]);
+  // the guard's pipe must not keep this process alive, nor fail it if the guard is gone
+  child.stdin?.on('error', () => undefined);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
   let spawnError: Error | undefined;
@@ -86,11 +128,11 @@ export async function startDevNode(bin: string, chainId = DEV_CHAIN_ID, extraArg
     }
     try {
       await rpc.call('eth_chainId');
-      return { url, port, stop: () => stopChild(child) };
+      return { url, port, pid: child.pid, stop: () => stopChild(child, guarded) };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  await stopChild(child);
+  await stopChild(child, guarded);
   throw new LuxopsError('E_ANVIL_FAILED', `anvil on ${url} did not answer eth_chainId within 15s`);
 }

@@ -37,11 +37,22 @@ export function parseKeysYaml(text: string, path: string): `0x${string}`[] {
   });
 }
 
+/** True for a value that may hold a private key (a long hex run): never put such a value in a message. */
+export function looksLikeKey(value: string): boolean {
+  return /[0-9a-fA-F]{32,}/.test(value);
+}
+
+/** True for a value that is key-shaped as a whole (hex, `0x` optional): a key given where a path belongs. */
+export function isKeyShaped(value: string): boolean {
+  return /^\s*(0x)?[0-9a-fA-F]{32,}\s*$/.test(value);
+}
+
 async function readKeySource(flag: string, path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`--${flag} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'E_KEY_FILE_UNREADABLE');
+    const shown = looksLikeKey(path) ? '(path not shown: it looks like key material)' : path;
+    throw new UsageError(`--${flag} ${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'E_KEY_FILE_UNREADABLE');
   }
 }
 

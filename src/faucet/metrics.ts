@@ -1,10 +1,14 @@
 // Prometheus text exposition written by hand (the format is small and stable; no client library
-// needed): drips by outcome, request latency histogram per route, balances, nonces in flight.
+// needed), served on the admin listener only. Names follow the project's conventions: one
+// `luxops_faucet_` prefix, base units in the name (`_seconds`, `_wei`), counters end in `_total`,
+// and a `_tokens` gauge beside each `_wei` one (a float cannot hold wei exactly, but dashboards
+// want tokens). Every label set is bounded: routes, outcomes, RPC methods the faucet itself calls.
 
-export const DRIP_OUTCOMES = ['sent', 'limited', 'invalid', 'unavailable', 'rejected', 'error'] as const;
+export const DRIP_OUTCOMES = ['sent', 'pending', 'limited', 'invalid', 'unavailable', 'rejected', 'error'] as const;
 export type DripOutcome = (typeof DRIP_OUTCOMES)[number];
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const P = 'luxops_faucet_';
 
 class Histogram {
   readonly counts = new Array<number>(BUCKETS.length).fill(0);
@@ -22,15 +26,37 @@ function label(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
+/** wei as a decimal token number (18 decimals) for the `_tokens` gauges. */
+export function weiToTokens(wei: bigint): string {
+  const neg = wei < 0n;
+  const abs = neg ? -wei : wei;
+  const frac = (abs % 10n ** 18n).toString().padStart(18, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${abs / 10n ** 18n}${frac ? `.${frac}` : ''}`;
+}
+
 export interface Gauges {
-  accounts: Array<{ address: string; balanceWei: bigint | undefined; inFlight: number; nextNonce: number | undefined }>;
+  accounts: Array<{ address: string; balanceWei: bigint | undefined; inFlight: number; nextNonce: number | undefined; unsettled: number; resyncs: number; reconciled: Readonly<Record<string, number>> }>;
   rpc: Array<{ url: string; ok: boolean }>;
   limitEntries: { ip: number; address: number };
+  stateWriteErrors: number;
+}
+
+function histogram(out: string[], name: string, help: string, labelName: string, hs: Map<string, Histogram>): void {
+  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+  for (const [key, h] of hs) {
+    const l = `${labelName}="${label(key)}"`;
+    BUCKETS.forEach((b, i) => out.push(`${name}_bucket{${l},le="${b}"} ${h.counts[i]}`));
+    out.push(`${name}_bucket{${l},le="+Inf"} ${h.count}`, `${name}_sum{${l}} ${h.sum}`, `${name}_count{${l}} ${h.count}`);
+  }
 }
 
 export class Metrics {
   private readonly drips = new Map<DripOutcome, number>(DRIP_OUTCOMES.map((o) => [o, 0]));
   private readonly latency = new Map<string, Histogram>();
+  private readonly rpcLatency = new Map<string, Histogram>();
+  private readonly rpcErrors = new Map<string, number>();
+  /** requests whose client went away mid-request (logged at debug only) */
+  clientAborts = 0;
 
   drip(outcome: DripOutcome): void {
     this.drips.set(outcome, (this.drips.get(outcome) ?? 0) + 1);
@@ -47,28 +73,51 @@ export class Metrics {
     h.observe(seconds);
   }
 
+  /** Record one JSON-RPC attempt (RpcPool's observer). */
+  rpc(method: string, seconds: number, errorKind: string | undefined): void {
+    let h = this.rpcLatency.get(method);
+    if (!h) this.rpcLatency.set(method, (h = new Histogram()));
+    h.observe(seconds);
+    if (errorKind !== undefined) {
+      const k = `${method}\u0000${errorKind}`;
+      this.rpcErrors.set(k, (this.rpcErrors.get(k) ?? 0) + 1);
+    }
+  }
+
   render(g: Gauges): string {
     const out: string[] = [];
-    out.push('# HELP faucet_drips_total Drip requests by outcome.', '# TYPE faucet_drips_total counter');
-    for (const [o, n] of this.drips) out.push(`faucet_drips_total{outcome="${o}"} ${n}`);
-    out.push('# HELP faucet_request_duration_seconds HTTP request latency.', '# TYPE faucet_request_duration_seconds histogram');
-    for (const [route, h] of this.latency) {
-      const r = label(route);
-      BUCKETS.forEach((b, i) => out.push(`faucet_request_duration_seconds_bucket{route="${r}",le="${b}"} ${h.counts[i]}`));
-      out.push(`faucet_request_duration_seconds_bucket{route="${r}",le="+Inf"} ${h.count}`);
-      out.push(`faucet_request_duration_seconds_sum{route="${r}"} ${h.sum}`);
-      out.push(`faucet_request_duration_seconds_count{route="${r}"} ${h.count}`);
+    const gauge = (name: string, help: string, type = 'gauge') => out.push(`# HELP ${P}${name} ${help}`, `# TYPE ${P}${name} ${type}`);
+    gauge('drips_total', 'Drip requests by outcome (pending: charged, the node did not confirm in time).', 'counter');
+    for (const [o, n] of this.drips) out.push(`${P}drips_total{outcome="${o}"} ${n}`);
+    histogram(out, `${P}http_request_duration_seconds`, 'HTTP request latency by route.', 'route', this.latency);
+    gauge('client_aborts_total', 'Requests the client abandoned before the answer.', 'counter');
+    out.push(`${P}client_aborts_total ${this.clientAborts}`);
+    histogram(out, `${P}rpc_request_duration_seconds`, 'JSON-RPC request latency by method (one per endpoint attempt).', 'method', this.rpcLatency);
+    gauge('rpc_errors_total', 'Failed JSON-RPC requests by method and kind (rpc_error = the node answered with an error).', 'counter');
+    for (const [k, n] of this.rpcErrors) {
+      const [method, kind] = k.split('\u0000') as [string, string];
+      out.push(`${P}rpc_errors_total{method="${label(method)}",kind="${kind}"} ${n}`);
     }
-    out.push('# HELP faucet_balance_wei Faucet account balance (last refresh minus drips since).', '# TYPE faucet_balance_wei gauge');
-    for (const a of g.accounts) if (a.balanceWei !== undefined) out.push(`faucet_balance_wei{address="${a.address}"} ${a.balanceWei.toString()}`);
-    out.push('# HELP faucet_nonce_in_flight Transfers queued for or holding the next nonce.', '# TYPE faucet_nonce_in_flight gauge');
-    for (const a of g.accounts) out.push(`faucet_nonce_in_flight{address="${a.address}"} ${a.inFlight}`);
-    out.push('# HELP faucet_next_nonce Nonce the next transfer will use.', '# TYPE faucet_next_nonce gauge');
-    for (const a of g.accounts) if (a.nextNonce !== undefined) out.push(`faucet_next_nonce{address="${a.address}"} ${a.nextNonce}`);
-    out.push('# HELP faucet_rpc_up Whether the RPC endpoint answered at the last contact.', '# TYPE faucet_rpc_up gauge');
-    for (const r of g.rpc) out.push(`faucet_rpc_up{url="${label(r.url)}"} ${r.ok ? 1 : 0}`);
-    out.push('# HELP faucet_rate_limit_entries Keys tracked by the rate limiter.', '# TYPE faucet_rate_limit_entries gauge');
-    out.push(`faucet_rate_limit_entries{table="ip"} ${g.limitEntries.ip}`, `faucet_rate_limit_entries{table="address"} ${g.limitEntries.address}`);
+    gauge('balance_wei', 'Faucet account balance in wei (last refresh minus drips since).');
+    for (const a of g.accounts) if (a.balanceWei !== undefined) out.push(`${P}balance_wei{address="${a.address}"} ${a.balanceWei.toString()}`);
+    gauge('balance_tokens', 'Faucet account balance in tokens (18 decimals; the same value as _wei, as a float).');
+    for (const a of g.accounts) if (a.balanceWei !== undefined) out.push(`${P}balance_tokens{address="${a.address}"} ${weiToTokens(a.balanceWei)}`);
+    gauge('nonce_in_flight', 'Transfers queued for or holding the next nonce.');
+    for (const a of g.accounts) out.push(`${P}nonce_in_flight{address="${a.address}"} ${a.inFlight}`);
+    gauge('next_nonce', 'Nonce the next transfer will use.');
+    for (const a of g.accounts) if (a.nextNonce !== undefined) out.push(`${P}next_nonce{address="${a.address}"} ${a.nextNonce}`);
+    gauge('unsettled_transfers', 'Transfers the node did not confirm, not reconciled yet (their nonces stay reserved).');
+    for (const a of g.accounts) out.push(`${P}unsettled_transfers{address="${a.address}"} ${a.unsettled}`);
+    gauge('reconciled_transfers_total', 'Unconfirmed transfers settled, by result (found, rebroadcast: it exists; consumed, dropped: it never will).', 'counter');
+    for (const r of ['found', 'rebroadcast', 'consumed', 'dropped']) out.push(`${P}reconciled_transfers_total{result="${r}"} ${g.accounts.reduce((s, a) => s + (a.reconciled[r] ?? 0), 0)}`);
+    gauge('nonce_resyncs_total', 'Times a key read its nonce from the node again after a refusal or a failed send.', 'counter');
+    out.push(`${P}nonce_resyncs_total ${g.accounts.reduce((s, a) => s + a.resyncs, 0)}`);
+    gauge('rpc_up', 'Whether the RPC endpoint answered at the last contact (URL without credentials or query values).');
+    for (const r of g.rpc) out.push(`${P}rpc_up{endpoint="${label(r.url)}"} ${r.ok ? 1 : 0}`);
+    gauge('rate_limit_entries', 'Keys tracked by the rate limiter.');
+    out.push(`${P}rate_limit_entries{table="ip"} ${g.limitEntries.ip}`, `${P}rate_limit_entries{table="address"} ${g.limitEntries.address}`);
+    gauge('state_write_errors_total', 'Failed appends to --state-file (each refused a drip).', 'counter');
+    out.push(`${P}state_write_errors_total ${g.stateWriteErrors}`);
     return out.join('\n') + '\n';
   }
 }

@@ -9,7 +9,8 @@ export const DEV_LISTEN = '127.0.0.1:8080';
 export const faucetOptions = [
   // no table defaults for these two: --dev needs to know whether they were given
   { name: 'listen', type: 'hostport', help: `address the HTTP server binds (default ${DEFAULT_LISTEN}; --dev: ${DEV_LISTEN})` },
-  { name: 'rpc-url', type: 'list', metavar: 'URL', help: `EVM JSON-RPC endpoint; repeat for fallbacks, tried in order (default ${DEFAULT_RPC_URL}; --dev: a local anvil)` },
+  { name: 'admin-listen', type: 'hostport', help: 'address of the admin server: /metrics, detailed /health, /livez, /readyz (default: off; keep it off the public network)' },
+  { name: 'rpc-url', type: 'list', metavar: 'URL', help: `EVM JSON-RPC endpoint; repeat for fallbacks, tried in order (default ${DEFAULT_RPC_URL}; --dev: a local anvil); user:pass@ is sent as Basic auth` },
   { name: 'chain-id', type: 'int', min: 1, help: 'expected chain id; an RPC answering another eth_chainId is not used' },
   { name: 'key-file', type: 'string', metavar: 'PATH', help: 'file holding one hex secp256k1 private key (0x optional)' },
   { name: 'keys-file', type: 'string', metavar: 'PATH', help: 'YAML list `- key: <hex>` (avalanche-ops format); keys are used round-robin' },
@@ -22,10 +23,11 @@ export const faucetOptions = [
   { name: 'min-balance', type: 'string', default: '0', metavar: 'TOKENS', help: 'below this balance (+ amount + fee) /drip answers 503' },
   { name: 'wait', type: 'enum', choices: ['accepted', 'receipt'], default: 'accepted', help: 'answer /drip once the node accepted the transaction, or once it is mined' },
   { name: 'receipt-timeout', type: 'duration', default: '60s', min: 1000, help: 'how long --wait receipt waits for the transaction to be mined' },
-  { name: 'state-file', type: 'string', metavar: 'PATH', help: 'JSON file that keeps rate-limit state across restarts (written atomically)' },
+  { name: 'state-file', type: 'string', metavar: 'PATH', help: 'journal of rate-limit charges, synced to disk before each transfer; survives restarts and crashes' },
   { name: 'refresh-interval', type: 'duration', default: '2s', min: 0, max: 3_600_000, help: 'how long balance, fees and RPC health are cached (0 = ask the node every time)' },
   { name: 'request-timeout', type: 'duration', default: '30s', min: 500, max: 600_000, help: 'a request (headers + body + answer) must complete within this' },
-  { name: 'rpc-timeout', type: 'duration', default: '10s', min: 100, max: 600_000, help: 'timeout of one JSON-RPC call' },
+  { name: 'rpc-timeout', type: 'duration', default: '10s', min: 100, max: 600_000, help: 'timeout of one JSON-RPC call (a send that times out is answered 202 pending, never sent twice)' },
+  { name: 'rpc-max-response', type: 'size', default: '1MiB', min: 4096, max: 1024 * 1024 * 1024, help: 'largest JSON-RPC answer accepted; a larger one counts as a failed endpoint' },
   { name: 'dev', type: 'bool', help: 'start a local anvil (chain 96369, funded dev key) when no --rpc-url is given; listen on 127.0.0.1:8080' },
   { name: 'anvil-bin', type: 'string', metavar: 'PATH', help: '--dev: anvil executable (default: found under node_modules/@foundry-rs)' },
 ] as const satisfies readonly OptionDef[];

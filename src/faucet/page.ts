@@ -30,10 +30,12 @@ function show(cls,text,code){r.className=cls;r.textContent=text;if(code){const c
 f.addEventListener('submit',async(ev)=>{ev.preventDefault();b.disabled=true;show('','Sending...');
 try{const res=await fetch('drip',{method:'POST',headers:{'content-type':'application/x-www-form-urlencoded'},body:new URLSearchParams({address:f.address.value.trim()})});
 const j=await res.json().catch(()=>({error:'unexpected answer ('+res.status+')'}));
-if(res.ok)show('ok','Sent! Transaction: ',j.txHash);
+if(res.status===202)show('ok','Submitted, not confirmed yet (the node was slow): look up transaction ',j.txHash);
+else if(res.ok)show('ok','Sent! Transaction: ',j.txHash);
 else if(res.status===429)show('err','Limit reached: try again in '+span(j.retryAfterS||0)+'.');
 else show('err',j.error||('error '+res.status));}
 catch(e){show('err','Network error: '+e.message)}finally{b.disabled=false}});
+fetch('health').then((res)=>res.json()).then((j)=>{if(j.status!=='ok'&&!r.textContent)show('err','The faucet is temporarily unavailable (the wallet is empty or the node is down); please try again later.')}).catch(()=>{});
 `;
 
 function sha256b64(s: string): string {

@@ -10,7 +10,7 @@ import type { ObjectSource, RemoteObject, RemoteBody, BodyInfo, GetOptions } fro
 import { rawGet } from './raw-get.js';
 import type { RawSink, RawFlow } from './raw-get.js';
 import { FramingError } from './chunked-decoder.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl } from '../core/redact-url.js';
 import { parseContentRange } from './content-range.js';
 import { DEFAULT_STALL_MS } from './stall-watch.js';
 

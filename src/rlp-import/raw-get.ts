@@ -9,7 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { HttpNetworkError } from '../core/http-errors.js';
 import { ChunkedDecoder, FramingError } from './chunked-decoder.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl } from '../core/redact-url.js';
 
 /**
  * Receives the body; `data` is only valid during the call (the sink writes or copies it before

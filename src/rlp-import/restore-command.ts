@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
 import { restoreSnapshotOptions } from './restore-options.js';
 import { runRestoreSnapshot, restoreMarkerPath } from './restore-job.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl } from '../core/redact-url.js';
 
 /** The restore-snapshot command. */
 export const restoreSnapshotCommand = defineCommand({

@@ -14,7 +14,7 @@ import { HttpStatusError } from '../core/http-errors.js';
 import { sourceFor, splitObjectUrl } from './object-source.js';
 import type { ObjectSource, RemoteObject } from './object-source.js';
 import { fetchChecksums, parseSha256Sums } from './checksums.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl } from '../core/redact-url.js';
 import { STAGING_PREFIX, createStaging, removeStaleStaging, moveInto, fsyncAll } from './restore-staging.js';
 import { RestartFromZero } from './ordered-fetch.js';
 import { restoreAttempt, RestoreProgress } from './restore-attempt.js';

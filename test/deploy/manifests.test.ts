@@ -208,7 +208,15 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
       const svc = get(objs, 'Service', 'faucet');
       assert.deepEqual(svc.spec.selector, dep.spec.selector.matchLabels);
       assert.equal(resolvePort(c, svc.spec.ports[0].targetPort), 8080);
+      // readiness must not follow the wallet or the RPC (the page explains an outage): /readyz, not /health
+      assert.equal(c.readinessProbe.httpGet.path, '/readyz');
       assert.equal(resolvePort(c, c.readinessProbe.httpGet.port), 8080);
+      assert.equal(c.livenessProbe.httpGet.path, '/livez');
+      assert.equal(resolvePort(c, c.livenessProbe.httpGet.port), 8080);
+      // metrics and the detailed health on the admin listener, which the public Service does not expose
+      assert.ok(c.command!.includes('--admin-listen=0.0.0.0:9102'));
+      assert.equal(resolvePort(c, 'admin'), 9102);
+      assert.ok(svc.spec.ports.every((p: any) => resolvePort(c, p.targetPort) !== 9102), 'the admin port is not in the public Service');
     });
   } else {
     test(`${net}: no faucet at all`, () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
-import { startChain, startTestFaucet, drip, randomAddress, waitMined, NO_LIMIT, DEV_KEYS, ONE } from './helpers.js';
+import { startChain, startTestFaucet, drip, call, randomAddress, waitMined, NO_LIMIT, DEV_KEYS, ONE } from './helpers.js';
 import type { Chain } from './helpers.js';
 import { loadAccounts } from '../../src/faucet/keys.js';
 
@@ -106,8 +106,12 @@ test('a transaction the node rejects frees its nonce: the next drip uses it and 
     await chain.rpc.call('anvil_setBalance', [account.address, '0x1']);
     const rejected = await drip(f.url, randomAddress());
     assert.equal(rejected.status, 503, rejected.text);
-    assert.match(String(rejected.json.error), /insufficient funds/i);
+    assert.equal(rejected.json.error, 'faucet temporarily unavailable');
+    // the refusal made the faucet read the balance again: /health agrees with the answer
+    assert.equal((await call(f.url, 'GET', '/health')).status, 503);
+    assert.match(String((await call(f.adminUrl!, 'GET', '/health')).json.reason), /balance too low/);
     await chain.rpc.call('anvil_setBalance', [account.address, `0x${(100n * ONE).toString(16)}`]);
+    await f.faucet.p.chain.refresh();
     const r = await drip(f.url, randomAddress());
     assert.equal(r.status, 200, r.text);
     const tx = await chain.rpc.call<Tx>('eth_getTransactionByHash', [r.json.txHash]);

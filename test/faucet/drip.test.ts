@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startChain, startTestFaucet, drip, call, randomAddress, waitMined, ONE } from './helpers.js';
+import { startChain, startTestFaucet, drip, call, randomAddress, waitMined, captureLogger, eventually, ONE } from './helpers.js';
 import type { Chain } from './helpers.js';
 import type { RunningFaucet } from '../../src/faucet/start.js';
 
@@ -100,27 +100,43 @@ test('unknown path 404, wrong method 405 with Allow', async () => {
   assert.equal((await call(f.url, 'POST', '/health')).status, 405);
 });
 
-test('/health reports chain, address, balance and RPC status', async () => {
-  const r = await call(f.url, 'GET', '/health');
+test('public /health is the status only; the admin /health reports chain, addresses, balances, nonces and RPC status', async () => {
+  const pub = await call(f.url, 'GET', '/health');
+  assert.equal(pub.status, 200, pub.text);
+  assert.deepEqual(pub.json, { status: 'ok' });
+  const r = await call(f.adminUrl!, 'GET', '/health');
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.status, 'ok');
   assert.equal(r.json.chainId, 96369);
-  assert.equal(r.json.address, f.senders[0]!.address);
-  assert.equal(BigInt(String(r.json.balance)), await chain.balance(f.senders[0]!.address));
+  const [acct] = r.json.accounts as Array<{ address: string; balanceWei: string; balance: string; nextNonce: number; unsettled: unknown[] }>;
+  assert.equal(acct!.address, f.senders[0]!.address);
+  assert.equal(BigInt(acct!.balanceWei), await chain.balance(f.senders[0]!.address));
+  assert.deepEqual(acct!.unsettled, []);
   assert.deepEqual((r.json.rpc as Array<{ ok: boolean }>).map((x) => x.ok), [true]);
 });
 
-test('/metrics is Prometheus text with drips by outcome, latency, balance and nonces', async () => {
-  const r = await call(f.url, 'GET', '/metrics');
+test('probes: /livez and /readyz answer 200 on both listeners; /metrics is not on the public one', async () => {
+  for (const base of [f.url, f.adminUrl!]) {
+    assert.equal((await call(base, 'GET', '/livez')).status, 200);
+    assert.equal((await call(base, 'GET', '/readyz')).status, 200);
+  }
+  assert.equal((await call(f.url, 'GET', '/metrics')).status, 404);
+  assert.equal((await call(f.adminUrl!, 'POST', '/drip', '{}')).status, 404, 'the admin listener does not drip');
+});
+
+test('admin /metrics is Prometheus text with drips by outcome, latency, RPC by method, balance and nonces', async () => {
+  const r = await call(f.adminUrl!, 'GET', '/metrics');
   assert.equal(r.status, 200);
   assert.match(String(r.headers['content-type']), /^text\/plain; version=0.0.4/);
-  assert.match(r.text, /^faucet_drips_total\{outcome="sent"\} [1-9]/m);
-  assert.match(r.text, /^faucet_drips_total\{outcome="limited"\} [1-9]/m);
-  assert.match(r.text, /^faucet_request_duration_seconds_bucket\{route="\/drip",le="\+Inf"\} \d+/m);
-  assert.match(r.text, /^faucet_balance_wei\{address="0x[0-9a-fA-F]{40}"\} \d+/m);
-  assert.match(r.text, /^faucet_nonce_in_flight\{address="0x[0-9a-fA-F]{40}"\} 0$/m);
-  assert.match(r.text, /^faucet_next_nonce\{address="0x[0-9a-fA-F]{40}"\} 1$/m);
-  assert.match(r.text, /^faucet_rpc_up\{url="http:\/\/127.0.0.1:\d+\/"\} 1$/m);
+  assert.match(r.text, /^luxops_faucet_drips_total\{outcome="sent"\} [1-9]/m);
+  assert.match(r.text, /^luxops_faucet_drips_total\{outcome="limited"\} [1-9]/m);
+  assert.match(r.text, /^luxops_faucet_http_request_duration_seconds_bucket\{route="\/drip",le="\+Inf"\} \d+/m);
+  assert.match(r.text, /^luxops_faucet_rpc_request_duration_seconds_count\{method="eth_sendRawTransaction"\} [1-9]/m);
+  assert.match(r.text, /^luxops_faucet_balance_wei\{address="0x[0-9a-fA-F]{40}"\} \d+/m);
+  assert.match(r.text, /^luxops_faucet_balance_tokens\{address="0x[0-9a-fA-F]{40}"\} [\d.]+$/m);
+  assert.match(r.text, /^luxops_faucet_nonce_in_flight\{address="0x[0-9a-fA-F]{40}"\} 0$/m);
+  assert.match(r.text, /^luxops_faucet_next_nonce\{address="0x[0-9a-fA-F]{40}"\} 1$/m);
+  assert.match(r.text, /^luxops_faucet_rpc_up\{endpoint="http:\/\/127.0.0.1:\d+"\} 1$/m);
 });
 
 test('GET / is a self-contained page with a strict CSP', async () => {
@@ -148,5 +164,68 @@ test('a client that never finishes its headers is cut off and does not block oth
     assert.match(said, /^HTTP\/1.1 408/);
   } finally {
     await slow.close();
+  }
+});
+
+test('drips to the faucet\'s own address are refused (400) and charge nothing', async () => {
+  const own = proxied.senders[0]!.address;
+  for (const a of [own, own.toLowerCase(), '0x' + own.slice(2).toUpperCase()]) {
+    const r = await drip(proxied.url, a, { 'x-forwarded-for': '198.51.100.31' });
+    assert.equal(r.status, 400, r.text);
+    assert.match(String(r.json.error), /faucet's own address/);
+  }
+  assert.equal((await drip(proxied.url, randomAddress(), { 'x-forwarded-for': '198.51.100.31' })).status, 200, 'the refused request left the IP its slot');
+});
+
+/** Send raw HTTP/1.1 on a fresh socket; resolves with everything the server said until it closed or `untilMs` passed. */
+function rawHttp(port: number, head: string, body = '', untilMs = 2000): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    let said = '';
+    const done = () => {
+      clearTimeout(t);
+      sock.destroy();
+      resolve(said);
+    };
+    const t = setTimeout(done, untilMs);
+    sock.on('data', (d: Buffer) => {
+      said += d.toString();
+      // a client honouring Expect sends its body only after 100 Continue
+      if (body && said.startsWith('HTTP/1.1 100 Continue\r\n\r\n') && !sock.writableEnded) sock.end(body);
+    });
+    sock.on('close', done);
+    sock.on('error', () => undefined);
+    sock.write(head);
+  });
+}
+
+test('Expect: 100-continue with an oversized Content-Length gets 413 at once, never 100 Continue', async () => {
+  const big = await rawHttp(f.port, 'POST /drip HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000\r\nExpect: 100-continue\r\n\r\n');
+  assert.match(big, /^HTTP\/1.1 413 /);
+  assert.doesNotMatch(big, /100 Continue/);
+  // a small body still gets its 100 Continue and is served
+  const body = JSON.stringify({ address: '0x123' });
+  const small = await rawHttp(f.port, `POST /drip HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`, body);
+  assert.match(small, /^HTTP\/1.1 100 Continue\r\n\r\nHTTP\/1.1 400 /);
+});
+
+test('200 clients aborting mid-body: counted in metrics, logged at debug only', async () => {
+  const cap = captureLogger();
+  const g = await startTestFaucet([chain.node.url], { log: cap.log });
+  try {
+    await Promise.all(Array.from({ length: 200 }, () => new Promise<void>((resolve) => {
+      const sock = connect(g.port, '127.0.0.1');
+      sock.on('error', () => undefined);
+      sock.write('POST /drip HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"address":"0x', () => setTimeout(() => (sock.destroy(), resolve()), 20));
+    })));
+    await eventually(() => g.metrics.clientAborts >= 200, '200 aborts counted');
+    assert.equal(g.metrics.clientAborts, 200);
+    const loud = cap.lines().filter((l) => l.level === 'error' || l.level === 'warn');
+    assert.deepEqual(loud, [], 'no error or warning lines for client aborts');
+    assert.ok(cap.lines().filter((l) => l.level === 'debug' && /client went away/.test(String(l.msg))).length >= 1);
+    const m = await call(g.adminUrl!, 'GET', '/metrics');
+    assert.match(m.text, /^luxops_faucet_client_aborts_total 200$/m);
+  } finally {
+    await g.close();
   }
 });

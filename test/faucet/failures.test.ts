@@ -2,10 +2,10 @@
 // --state-file, --wait receipt. Real anvil on 127.0.0.1; a "down" RPC is a closed loopback port.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startChain, startTestFaucet, drip, call, randomAddress, ONE } from './helpers.js';
+import { startChain, startTestFaucet, drip, call, randomAddress, captureLogger, ONE } from './helpers.js';
 import type { Chain } from './helpers.js';
 import { freePort } from '../../src/faucet/dev-node.js';
 import { parseLimit } from '../../src/faucet/values.js';
@@ -24,18 +24,42 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('RPC down: /drip and /health answer 503 and the limit is not charged', async () => {
+test('RPC down: /drip and /health answer 503, publicly without any detail; the limit is not charged', async () => {
   const f = await startTestFaucet([deadUrl]);
   try {
     const h = await call(f.url, 'GET', '/health');
     assert.equal(h.status, 503);
-    assert.equal(h.json.status, 'unavailable');
-    assert.match(String(h.json.reason), /no RPC answered/);
-    assert.equal((h.json.rpc as Array<{ ok: boolean }>)[0]!.ok, false);
+    assert.deepEqual(h.json, { status: 'unavailable' });
+    const a = await call(f.adminUrl!, 'GET', '/health');
+    assert.equal(a.status, 503);
+    assert.match(String(a.json.reason), /no RPC answered/);
+    assert.equal((a.json.rpc as Array<{ ok: boolean }>)[0]!.ok, false);
     const d = await drip(f.url, randomAddress());
     assert.equal(d.status, 503, d.text);
+    assert.deepEqual(d.json, { error: 'faucet temporarily unavailable' });
     assert.equal((await drip(f.url, randomAddress())).status, 503, 'still 503, not 429: nothing was charged');
     assert.equal(f.metrics.dripCount('unavailable'), 2);
+    // readiness stays up: the page and /drip explain the outage to users
+    assert.equal((await call(f.url, 'GET', '/readyz')).status, 200);
+    assert.equal((await call(f.url, 'GET', '/')).status, 200);
+  } finally {
+    await f.close();
+  }
+});
+
+test('RPC credentials never reach a public answer, the logs or the admin view in the clear', async () => {
+  const PASS = 'pa55w0rdXYZ';
+  const KEY = 'apik3yQQQ';
+  const cap = captureLogger();
+  const secretDead = deadUrl.replace('http://', `http://bob:${PASS}@`) + `/rpc?apikey=${KEY}`;
+  const f = await startTestFaucet([secretDead], { log: cap.log });
+  try {
+    const seen = [await call(f.url, 'GET', '/health'), await drip(f.url, randomAddress()), await call(f.url, 'GET', '/'), await call(f.adminUrl!, 'GET', '/health'), await call(f.adminUrl!, 'GET', '/metrics')];
+    const all = seen.map((r) => r.text).join('\n') + JSON.stringify(cap.lines());
+    assert.ok(!all.includes(PASS) && !all.includes(KEY), 'a secret leaked');
+    // public answers name no endpoint at all; the admin view names it redacted
+    assert.ok(!seen.slice(0, 3).some((r) => r.text.includes('127.0.0.1')), 'the public side names an internal endpoint');
+    assert.match(seen[3]!.text, /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/rpc\?apikey=\*\*\*/);
   } finally {
     await f.close();
   }
@@ -57,10 +81,10 @@ test('low balance: 503 on /drip and /health once a key cannot cover amount + fee
   try {
     const h = await call(f.url, 'GET', '/health');
     assert.equal(h.status, 503);
-    assert.match(String(h.json.reason), /balance too low/);
+    assert.match(String((await call(f.adminUrl!, 'GET', '/health')).json.reason), /balance too low/);
     const d = await drip(f.url, randomAddress());
     assert.equal(d.status, 503);
-    assert.match(String(d.json.error), /balance too low/);
+    assert.equal(d.json.error, 'faucet temporarily unavailable');
   } finally {
     await f.close();
   }
@@ -76,7 +100,7 @@ test('an RPC on another chain than --chain-id stops the faucet at startup', asyn
   await assert.rejects(startTestFaucet([chain.node.url], { chainId: 1 }), (e: unknown) => e instanceof LuxopsError && e.code === 'E_CHAIN_ID_MISMATCH' && /chain id 96369, expected 1/.test(e.message));
 });
 
-test('--state-file: limits survive a restart; the file is written atomically with mode 0600', async () => {
+test('--state-file: limits survive a restart; the journal has mode 0600 and no temp file is left', async () => {
   const stateFile = join(dir, 'state', 'limits.json');
   const key = await chain.fundedKey(10n * ONE);
   const to = randomAddress();
@@ -86,10 +110,10 @@ test('--state-file: limits survive a restart; the file is written atomically wit
   } finally {
     await first.close();
   }
-  const doc = JSON.parse(await readFile(stateFile, 'utf8')) as { version: number; ip: Record<string, number[]>; address: Record<string, number[]> };
-  assert.equal(doc.version, 1);
-  assert.deepEqual(Object.keys(doc.ip), ['127.0.0.1']);
-  assert.deepEqual(Object.keys(doc.address), [to.toLowerCase()]);
+  const lines = (await readFile(stateFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines[0], { luxops: 'faucet-state', v: 2 });
+  assert.deepEqual(lines.slice(1).map((l) => [l.ip, l.a]), [['127.0.0.1', to.toLowerCase()]]);
+  assert.equal((await stat(stateFile)).mode & 0o777, 0o600);
   assert.deepEqual(await readdir(join(dir, 'state')), ['limits.json'], 'no temp file left');
   const second = await startTestFaucet([chain.node.url], { accounts: [key], stateFile });
   try {
@@ -105,6 +129,24 @@ test('--state-file: limits survive a restart; the file is written atomically wit
   } finally {
     await later.close();
   }
+});
+
+test('--state-file: a version 1 file (earlier releases) is read and rewritten as a journal; a refused send gives the charge back', async () => {
+  const stateFile = join(dir, 'v1.json');
+  const t = Date.now() - 1000;
+  await writeFile(stateFile, JSON.stringify({ version: 1, savedAt: t, ip: { '10.0.0.1': [t] }, address: { '0x00000000000000000000000000000000000000aa': [t] } }) + '\n');
+  const poor = await chain.fundedKey(ONE / 2n);
+  const f = await startTestFaucet([chain.node.url], { accounts: [poor], stateFile, trustProxy: 1 });
+  try {
+    assert.equal((await drip(f.url, randomAddress(), { 'x-forwarded-for': '10.0.0.1' })).status, 429);
+    // balance too low: refused before anything is journalled
+    assert.equal((await drip(f.url, randomAddress(), { 'x-forwarded-for': '10.0.0.2' })).status, 503);
+  } finally {
+    await f.close();
+  }
+  const text = await readFile(stateFile, 'utf8');
+  assert.ok(text.startsWith('{"luxops":"faucet-state","v":2}\n'), text);
+  assert.ok(text.includes('"10.0.0.1"') && !text.includes('"10.0.0.2"'), text);
 });
 
 test('a corrupt --state-file stops the faucet with a clear error', async () => {

@@ -3,10 +3,12 @@
 // finding anvil on its own (from the working directory, and from the executable's directory).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { ROOT, runBin, jsonLines, BIN_VARIANTS } from '../helpers/run-bin.js';
+import { runBin, jsonLines, BIN_VARIANTS } from '../helpers/run-bin.js';
+import { serve, killAll } from './serve-bin.js';
+import { freePort } from '../../src/faucet/dev-node.js';
+import { readFile } from 'node:fs/promises';
+import { startFaultProxy } from '../fixtures/rpc-fault-proxy.js';
 import { startChain, drip, call, randomAddress, DEV_KEYS } from './helpers.js';
 import type { Chain } from './helpers.js';
 
@@ -14,37 +16,13 @@ const KEY = DEV_KEYS[1];
 const RUNS = BIN_VARIANTS;
 
 let chain: Chain;
-const children: ChildProcess[] = [];
 before(async () => {
   chain = await startChain();
 });
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAll();
   await chain?.node.stop();
 });
-
-/** Start a long-running faucet and wait (bounded) for its "faucet listening" line. */
-function serve(run: (typeof RUNS)[number], args: string[], env: Record<string, string>, cwd = ROOT): Promise<{ child: ChildProcess; url: string; stderr: () => string; exit: Promise<number | null> }> {
-  const child = spawn(run.file, [...run.pre, 'faucet', ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  child.stdout!.resume();
-  const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "faucet listening" within 30s: ${err}`)), 30_000);
-    const check = () => {
-      const line = jsonLines(err).find((l) => l.msg === 'faucet listening');
-      if (line) {
-        clearTimeout(timer);
-        child.stderr!.off('data', check);
-        resolve({ child, url: String(line.url), stderr: () => err, exit });
-      }
-    };
-    child.stderr!.on('data', check);
-    void exit.then((code) => reject(new Error(`exited ${code} before listening: ${err}`)));
-  });
-}
 
 for (const run of RUNS) {
   test(`${run.name}: --help and usage errors`, async () => {
@@ -85,4 +63,42 @@ test('the single executable finds anvil from its own directory when run elsewher
   assert.equal((await call(f.url, 'GET', '/health')).status, 200);
   f.child.kill('SIGINT');
   assert.equal(await f.exit, 0);
+});
+
+test('--dev: a SIGKILLed faucet takes its anvil with it, and a second start on the same port works', async () => {
+  const port = await freePort();
+  const first = await serve(RUNS[0]!, ['--dev', '--listen', `127.0.0.1:${port}`], {});
+  const anvilUrl = String(jsonLines(first.stderr()).find((l) => l.msg === 'dev: anvil started')!.url);
+  assert.equal((await call(anvilUrl, 'POST', '/', '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}', { 'content-type': 'application/json' })).status, 200);
+  first.child.kill('SIGKILL');
+  await first.exit;
+  let gone = false;
+  for (let i = 0; i < 100 && !gone; i++) {
+    gone = await call(anvilUrl, 'POST', '/', '{}', { 'content-type': 'application/json' }).then(() => false, () => true);
+    if (!gone) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(gone, 'anvil outlived the SIGKILLed faucet');
+  const second = await serve(RUNS[0]!, ['--dev', '--listen', `127.0.0.1:${port}`], {});
+  assert.equal((await drip(second.url, randomAddress())).status, 200);
+  second.child.kill('SIGTERM');
+  assert.equal(await second.exit, 0);
+});
+
+test('an RPC answering eth_chainId with an endless body: the faucet reads at most --rpc-max-response, stays small, and reports the endpoint down', async () => {
+  const proxy = await startFaultProxy(chain.node.url);
+  proxy.mode.hugeChainId = true;
+  const f = await serve(RUNS[0]!, ['--rpc-url', proxy.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { LUXOPS_FAUCET_KEY: KEY });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await call(f.url, 'GET', '/health')).status, 503);
+    const h = await call(f.admin!, 'GET', '/health');
+    assert.match(JSON.stringify(h.json.rpc), /answer over 1048576 bytes refused/);
+    const status = await readFile(`/proc/${f.child.pid}/status`, 'utf8');
+    const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)![1]);
+    assert.ok(hwmKb < 250 * 1024, `peak RSS ${hwmKb} kB`);
+    assert.ok(proxy.hugeBytes < 200 * 1024 * 1024, `the proxy wrote ${proxy.hugeBytes} bytes`);
+  } finally {
+    f.child.kill('SIGTERM');
+    await f.exit;
+    await proxy.close();
+  }
 });

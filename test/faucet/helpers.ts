@@ -4,7 +4,8 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { request } from 'undici';
 import { ROOT } from '../helpers/run-bin.js';
-import { silentLogger } from '../../src/core/log.js';
+import { createLogger, silentLogger } from '../../src/core/log.js';
+import type { Logger } from '../../src/core/log.js';
 import { createJsonRpcClient } from '../../src/core/http.js';
 import type { JsonRpcClient } from '../../src/core/http.js';
 import { findAnvil, startDevNode } from '../../src/faucet/dev-node.js';
@@ -50,6 +51,7 @@ export async function startChain(): Promise<Chain> {
 export function startTestFaucet(rpcUrls: string[], over: Partial<FaucetSettings> = {}): Promise<RunningFaucet> {
   return startFaucet({
     listen: { host: '127.0.0.1', port: 0 },
+    adminListen: { host: '127.0.0.1', port: 0 },
     rpcUrls,
     chainId: 96369,
     accounts: [privateKeyToAccount(DEV_KEYS[0])],
@@ -72,6 +74,22 @@ export function startTestFaucet(rpcUrls: string[], over: Partial<FaucetSettings>
 }
 
 export { NO_LIMIT };
+
+/** A debug-level logger whose JSON lines are kept for assertions. */
+export function captureLogger(): { log: Logger; lines(): Array<Record<string, unknown>> } {
+  let text = '';
+  const log = createLogger({ level: 'debug', component: 'faucet', sink: { write: (s: string) => (text += s) } });
+  return { log, lines: () => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** Poll `check` (bounded: ~10 s) until it returns true. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`not within 10 s: ${what}`);
+}
 
 export interface Answer {
   status: number;

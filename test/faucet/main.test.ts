@@ -70,6 +70,31 @@ test('missing, malformed or command-line keys are usage errors (exit 2) that nev
   assert.match(r.err, /exactly one of/);
 });
 
+test('a key given where a path belongs is never echoed: --key-file/--keys-file <hex>, also under --check', async () => {
+  for (const argv of [['--key-file', SECRET], ['--key-file', `0x${SECRET}`], ['--keys-file', SECRET], ['--check', '--key-file', SECRET]]) {
+    const r = await usage(argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.err, /looks like key material \(not shown\)/);
+    assert.ok(!r.err.includes(SECRET.slice(8, 40)), `the key was echoed for ${argv[0]}`);
+  }
+  // a real path that happens to contain a long hex run (a hashed secret mount) is a path: read, and if unreadable, not echoed
+  const hashed = join(dir, SECRET.slice(0, 40), 'faucet.key');
+  const r = await usage(['--key-file', hashed]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--key-file \(path not shown: it looks like key material\): cannot read \(ENOENT\)/);
+});
+
+test('--check and usage errors show --rpc-url without credentials or query values', async () => {
+  const deps = captureDeps();
+  assert.equal(await faucetCommand.main(['--check', '--rpc-url', 'http://u:pa55word@node:9630/rpc?apikey=K3Y99'], { LUXOPS_FAUCET_KEY: SECRET }, deps), 0);
+  assert.ok(!deps.out().includes('pa55word') && !deps.out().includes('K3Y99'), deps.out());
+  assert.match(deps.out(), /http:\/\/\*\*\*@node:9630\/rpc\?apikey=\*\*\*/);
+  const bad = await usage(['--rpc-url', 'ftp://u:pa55word@node/'], { LUXOPS_FAUCET_KEY: SECRET });
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--rpc-url: ftp:\/\/\*\*\*@node\/, expected an http:\/\/ or https:\/\/ URL/);
+  assert.ok(!bad.err.includes('pa55word'));
+});
+
 test('bad amounts and limits name the flag', async () => {
   for (const [argv, re] of [
     [['--amount', '1.2.3'], /--amount: "1.2.3"/],
@@ -123,13 +148,15 @@ test('a busy --listen port is a one-line runtime failure (exit 1)', async () => 
 
 test('--dev starts anvil on chain 96369 with a funded dev key, serves the page, and stops anvil on shutdown', async () => {
   const deps = captureDeps();
-  const done = faucetCommand.main(['--dev', '--listen', '127.0.0.1:0', '--anvil-bin', ANVIL_BIN], {}, deps);
+  const done = faucetCommand.main(['--dev', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--anvil-bin', ANVIL_BIN], {}, deps);
   const url = await listening(deps);
   assert.match(deps.out(), /open http:\/\/127\.0\.0\.1:\d+ and paste an address/);
-  const h = await call(url, 'GET', '/health');
+  assert.deepEqual((await call(url, 'GET', '/health')).json, { status: 'ok' });
+  const admin = String(deps.logs().find((l) => l.msg === 'faucet listening')!.admin);
+  const h = await call(admin, 'GET', '/health');
   assert.equal(h.status, 200, h.text);
   assert.equal(h.json.chainId, 96369);
-  assert.equal(h.json.address, '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
+  assert.equal((h.json.accounts as Array<{ address: string }>)[0]!.address, '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
   assert.equal((await drip(url, randomAddress())).status, 200);
   const anvilUrl = String(deps.logs().find((l) => l.msg === 'dev: anvil started')!.url);
   deps.shutdown();

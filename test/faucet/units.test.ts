@@ -9,7 +9,6 @@ import { DripLimits, LimitTable } from '../../src/faucet/rate-limiter.js';
 import { parseDripBody } from '../../src/faucet/body.js';
 import { Metrics } from '../../src/faucet/metrics.js';
 import { normalizeKey, parseKeysYaml } from '../../src/faucet/keys.js';
-import { displayUrl } from '../../src/faucet/rpc-pool.js';
 import { renderPage } from '../../src/faucet/page.js';
 import { UsageError } from '../../src/core/errors.js';
 
@@ -104,21 +103,41 @@ test('drip bodies: JSON or form, anything else 400', () => {
   assert.equal((parseDripBody(undefined, Buffer.from('{}')) as { status: number }).status, 400);
 });
 
-test('metrics text: counters, histogram buckets cumulative, gauges, escaped labels', () => {
+test('metrics text: luxops_faucet_ names, counters, histogram buckets cumulative, RPC by method, wei and tokens gauges, escaped labels', () => {
   const m = new Metrics();
   m.drip('sent');
   m.drip('sent');
   m.request('/drip', 0.003);
   m.request('/drip', 0.2);
-  const text = m.render({ accounts: [{ address: '0xabc', balanceWei: 10n ** 30n, inFlight: 2, nextNonce: 7 }], rpc: [{ url: 'http://a/"x"', ok: false }], limitEntries: { ip: 1, address: 2 } });
-  assert.match(text, /^faucet_drips_total\{outcome="sent"\} 2$/m);
-  assert.match(text, /^faucet_request_duration_seconds_bucket\{route="\/drip",le="0.0025"\} 0$/m);
-  assert.match(text, /^faucet_request_duration_seconds_bucket\{route="\/drip",le="0.005"\} 1$/m);
-  assert.match(text, /^faucet_request_duration_seconds_bucket\{route="\/drip",le="\+Inf"\} 2$/m);
-  assert.match(text, /^faucet_balance_wei\{address="0xabc"\} 1000000000000000000000000000000$/m);
-  assert.match(text, /^faucet_nonce_in_flight\{address="0xabc"\} 2$/m);
-  assert.match(text, /^faucet_rpc_up\{url="http:\/\/a\/\\"x\\""\} 0$/m);
-  assert.match(text, /^faucet_rate_limit_entries\{table="address"\} 2$/m);
+  m.rpc('eth_sendRawTransaction', 0.004, undefined);
+  m.rpc('eth_sendRawTransaction', 2.5, 'timeout');
+  m.rpc('eth_getBalance', 0.001, 'rpc_error');
+  m.clientAborts = 3;
+  const text = m.render({
+    accounts: [{ address: '0xabc', balanceWei: 10n ** 30n + 5n * 10n ** 17n, inFlight: 2, nextNonce: 7, unsettled: 1, resyncs: 2, reconciled: { found: 1 } }],
+    rpc: [{ url: 'http://a/"x"', ok: false }],
+    limitEntries: { ip: 1, address: 2 },
+    stateWriteErrors: 0,
+  });
+  assert.match(text, /^luxops_faucet_drips_total\{outcome="sent"\} 2$/m);
+  assert.match(text, /^# TYPE luxops_faucet_drips_total counter$/m);
+  assert.match(text, /^luxops_faucet_http_request_duration_seconds_bucket\{route="\/drip",le="0.0025"\} 0$/m);
+  assert.match(text, /^luxops_faucet_http_request_duration_seconds_bucket\{route="\/drip",le="0.005"\} 1$/m);
+  assert.match(text, /^luxops_faucet_http_request_duration_seconds_bucket\{route="\/drip",le="\+Inf"\} 2$/m);
+  assert.match(text, /^luxops_faucet_rpc_request_duration_seconds_count\{method="eth_sendRawTransaction"\} 2$/m);
+  assert.match(text, /^luxops_faucet_rpc_request_duration_seconds_bucket\{method="eth_sendRawTransaction",le="0.005"\} 1$/m);
+  assert.match(text, /^luxops_faucet_rpc_errors_total\{method="eth_sendRawTransaction",kind="timeout"\} 1$/m);
+  assert.match(text, /^luxops_faucet_rpc_errors_total\{method="eth_getBalance",kind="rpc_error"\} 1$/m);
+  assert.match(text, /^luxops_faucet_balance_wei\{address="0xabc"\} 1000000000000500000000000000000$/m);
+  assert.match(text, /^luxops_faucet_balance_tokens\{address="0xabc"\} 1000000000000.5$/m);
+  assert.match(text, /^luxops_faucet_nonce_in_flight\{address="0xabc"\} 2$/m);
+  assert.match(text, /^luxops_faucet_unsettled_transfers\{address="0xabc"\} 1$/m);
+  assert.match(text, /^luxops_faucet_reconciled_transfers_total\{result="found"\} 1$/m);
+  assert.match(text, /^luxops_faucet_nonce_resyncs_total 2$/m);
+  assert.match(text, /^luxops_faucet_client_aborts_total 3$/m);
+  assert.match(text, /^luxops_faucet_rpc_up\{endpoint="http:\/\/a\/\\"x\\""\} 0$/m);
+  assert.match(text, /^luxops_faucet_rate_limit_entries\{table="address"\} 2$/m);
+  assert.doesNotMatch(text, /^faucet_/m, 'every name has the luxops_faucet_ prefix');
 });
 
 test('keys: 0x optional, whitespace trimmed, YAML list of key entries, errors never quote the key', () => {
@@ -130,11 +149,6 @@ test('keys: 0x optional, whitespace trimmed, YAML list of key entries, errors ne
   for (const [text, re] of [[`key: ${k}`, /non-empty YAML list/], ['[]', /non-empty/], [`- key: [${k}`, /not valid YAML/], [`- key: ${k}x`, /entry 1: not a hex/]] as const) {
     assert.throws(() => parseKeysYaml(text, 'f.yaml'), (e: Error) => re.test(e.message) && !e.message.includes(k.slice(4)), text);
   }
-});
-
-test('RPC URLs are shown without credentials or query', () => {
-  assert.equal(displayUrl('https://user:pass@rpc.example/ext/bc/C/rpc?apikey=s3cr3t'), 'https://rpc.example/ext/bc/C/rpc');
-  assert.equal(displayUrl('::'), '[invalid url]');
 });
 
 test('page escapes what it shows and its CSP hashes the inline code', () => {

@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { restoreSnapshotCommand } from '../../src/rlp-import/restore-command.js';
 import { entryPath, checkSymlinkTarget, resolveInside } from '../../src/rlp-import/tar-extract.js';
-import { redactUrl } from '../../src/rlp-import/redact-url.js';
+import { redactUrl } from '../../src/core/redact-url.js';
 import { splitObjectUrl } from '../../src/rlp-import/object-source.js';
 import { sha256hex } from './rlp-fixture.js';
 import { pack, tree, ustarHeader } from './archive-fixture.js';
@@ -220,7 +220,7 @@ test('unit: entry paths and symlink targets', () => {
   assert.doesNotThrow(() => checkSymlinkTarget('a/b/l', '../c'));
   assert.throws(() => checkSymlinkTarget('a/l', '../../c'), /outside/);
   assert.throws(() => checkSymlinkTarget('l', ''), /absolute|symlink/);
-  assert.equal(redactUrl('https://u:p@h.example/a/b.tar.gz?X-Amz-Signature=s/e/c'), 'https://[redacted]@h.example/a/b.tar.gz?[redacted]');
+  assert.equal(redactUrl('https://u:p@h.example/a/b.tar.gz?X-Amz-Signature=s/e/c'), 'https://***@h.example/a/b.tar.gz?X-Amz-Signature=***');
   assert.equal(redactUrl('s3://bucket/key.tar'), 's3://bucket/key.tar');
   assert.deepEqual(splitObjectUrl('https://h/a/b.tgz?X-Amz-Credential=AK/2026/x'), { base: 'https://h/a', name: 'b.tgz?X-Amz-Credential=AK/2026/x' });
 });

@@ -33,13 +33,19 @@ export class RollingBudget {
     return this.chargedSum + this.pending;
   }
 
-  /** Hold `amount` if it fits; else say when enough will have expired. */
-  reserve(amount: bigint): BudgetReservation {
+  /** Whether `amount` fits now, without holding it (GET /challenge asks before a puzzle is solved). */
+  peek(amount: bigint): { ok: true } | { ok: false; retryAfterS: number; freesAt: number } {
     const now = this.now();
     this.expire(now);
-    if (this.chargedSum + this.pending + amount > this.limit) {
+    return this.chargedSum + this.pending + amount > this.limit ? { ok: false, ...this.freesAt(amount, now) } : { ok: true };
+  }
+
+  /** Hold `amount` if it fits; else say when enough will have expired. */
+  reserve(amount: bigint): BudgetReservation {
+    const fits = this.peek(amount);
+    if (!fits.ok) {
       this.refused++;
-      return { ok: false, ...this.freesAt(amount, now) };
+      return fits;
     }
     this.pending += amount;
     let done = false;

@@ -1,7 +1,7 @@
 // Prometheus text exposition written by hand (the format is small and stable; no client library
 // needed): drips by outcome, request latency histogram per route, balances, nonces in flight.
 
-export const DRIP_OUTCOMES = ['sent', 'limited', 'invalid', 'unavailable', 'rejected', 'error'] as const;
+export const DRIP_OUTCOMES = ['sent', 'limited', 'invalid', 'unavailable', 'rejected', 'error', 'denied', 'pow_failed', 'over_budget'] as const;
 export type DripOutcome = (typeof DRIP_OUTCOMES)[number];
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -31,6 +31,8 @@ export interface Gauges {
 export class Metrics {
   private readonly drips = new Map<DripOutcome, number>(DRIP_OUTCOMES.map((o) => [o, 0]));
   private readonly latency = new Map<string, Histogram>();
+  /** more families appended to the exposition (the opt-in protections, issue #17) */
+  readonly extra: Array<() => string> = [];
 
   drip(outcome: DripOutcome): void {
     this.drips.set(outcome, (this.drips.get(outcome) ?? 0) + 1);
@@ -69,6 +71,6 @@ export class Metrics {
     for (const r of g.rpc) out.push(`faucet_rpc_up{url="${label(r.url)}"} ${r.ok ? 1 : 0}`);
     out.push('# HELP faucet_rate_limit_entries Keys tracked by the rate limiter.', '# TYPE faucet_rate_limit_entries gauge');
     out.push(`faucet_rate_limit_entries{table="ip"} ${g.limitEntries.ip}`, `faucet_rate_limit_entries{table="address"} ${g.limitEntries.address}`);
-    return out.join('\n') + '\n';
+    return out.join('\n') + '\n' + this.extra.map((f) => f()).join('');
   }
 }

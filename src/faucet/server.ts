@@ -9,20 +9,29 @@ import { clientIp } from './client-ip.js';
 import { parseDripBody, readBody } from './body.js';
 import type { Faucet } from './faucet.js';
 import type { Gauges, Metrics } from './metrics.js';
-import type { PageInfo } from './page.js';
-import { renderPage } from './page.js';
+import type { PageRouteContext } from './page-routes.js';
+import { PageCache, sendChallenge, sendDripAnswer, sendPage, sendTxStatus, sendWorker } from './page-routes.js';
 
 export interface ServerOptions {
   faucet: Faucet;
   metrics: Metrics;
   gauges: () => Gauges;
-  page: PageInfo;
+  /** the page, /challenge, /tx/<hash> and HTML answers (issue #17) */
+  pages: PageRouteContext;
   trustProxy: number;
   requestTimeoutMs: number;
   log: Logger;
 }
 
-const ROUTES: Record<string, readonly string[]> = { '/': ['GET', 'HEAD'], '/drip': ['POST'], '/health': ['GET', 'HEAD'], '/metrics': ['GET', 'HEAD'] };
+const ROUTES: Record<string, readonly string[]> = {
+  '/': ['GET', 'HEAD'], '/drip': ['POST'], '/health': ['GET', 'HEAD'], '/metrics': ['GET', 'HEAD'],
+  '/challenge': ['GET', 'HEAD'], '/pow-worker.js': ['GET', 'HEAD'], '/tx': ['GET', 'HEAD'],
+};
+
+/** The route a path belongs to: itself, or /tx for /tx/<hash>. */
+function routeOf(path: string): string {
+  return path.startsWith('/tx/') ? '/tx' : path;
+}
 
 function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
@@ -35,11 +44,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers?: 
 
 /** Create (not start) the HTTP server. */
 export function createFaucetServer(o: ServerOptions): Server {
-  const page = renderPage(o.page);
+  const page = new PageCache(o.pages.page);
   const server = createServer({ requestTimeout: o.requestTimeoutMs, headersTimeout: Math.min(o.requestTimeoutMs, 10_000), connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 }, (req, res) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = path in ROUTES ? path : 'other';
+    const route = routeOf(path) in ROUTES ? routeOf(path) : 'other';
     res.on('finish', () => o.metrics.request(route, (performance.now() - started) / 1000));
     handle(o, page, req, res, path).catch((e: unknown) => {
       o.log.error({ code: 'E_HANDLER' }, `request failed: ${errorMessage(e)}`);
@@ -51,13 +60,19 @@ export function createFaucetServer(o: ServerOptions): Server {
   return server;
 }
 
-async function handle(o: ServerOptions, page: { html: string; csp: string }, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  const methods = ROUTES[path];
+async function handle(o: ServerOptions, page: PageCache, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const methods = ROUTES[routeOf(path)];
   if (!methods) return sendJson(res, 404, { error: 'not found' });
   if (!methods.includes(req.method ?? '')) return sendJson(res, 405, { error: `method ${req.method} not allowed` }, { allow: methods.join(', ') });
-  switch (path) {
+  switch (routeOf(path)) {
     case '/':
-      return send(res, 200, page.html, 'text/html; charset=utf-8', { 'content-security-policy': page.csp, 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
+      return sendPage(res, page.get());
+    case '/pow-worker.js':
+      return sendWorker(res);
+    case '/challenge':
+      return sendChallenge(o.pages, req, res);
+    case '/tx':
+      return sendTxStatus(o.pages, req, res, path);
     case '/health': {
       const h = await o.faucet.health();
       return sendJson(res, h.status, h.body);
@@ -74,10 +89,12 @@ async function handle(o: ServerOptions, page: { html: string; csp: string }, req
       const parsed = parseDripBody(req.headers['content-type'], raw);
       if (!parsed.ok) {
         o.metrics.drip('invalid');
+        if (sendDripAnswer(o.pages, req, res, { status: parsed.status, body: { error: parsed.error } })) return;
         return sendJson(res, parsed.status, { error: parsed.error });
       }
       const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], o.trustProxy);
-      const answer = await o.faucet.drip(parsed.address, ip);
+      const answer = await o.faucet.drip(parsed.address, ip, { challenge: parsed.challenge, nonce: parsed.nonce });
+      if (sendDripAnswer(o.pages, req, res, answer)) return;
       return sendJson(res, answer.status, answer.body, answer.headers);
     }
   }

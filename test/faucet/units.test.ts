@@ -10,7 +10,7 @@ import { parseDripBody } from '../../src/faucet/body.js';
 import { Metrics } from '../../src/faucet/metrics.js';
 import { normalizeKey, parseKeysYaml } from '../../src/faucet/keys.js';
 import { displayUrl } from '../../src/faucet/rpc-pool.js';
-import { renderPage } from '../../src/faucet/page.js';
+import { renderPage, CSP } from '../../src/faucet/page.js';
 import { UsageError } from '../../src/core/errors.js';
 
 test('token amounts are exact to 18 decimals', () => {
@@ -96,9 +96,11 @@ test('rate limiter memory is bounded: least recently charged keys go first', () 
 });
 
 test('drip bodies: JSON or form, anything else 400', () => {
-  assert.deepEqual(parseDripBody('application/json; charset=utf-8', Buffer.from('{"address":"0x1"}')), { ok: true, address: '0x1' });
-  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('address=0x2&x=1')), { ok: true, address: '0x2' });
-  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('x=1')), { ok: true, address: undefined });
+  assert.deepEqual(parseDripBody('application/json; charset=utf-8', Buffer.from('{"address":"0x1"}')), { ok: true, address: '0x1', challenge: undefined, nonce: undefined });
+  assert.deepEqual(parseDripBody('application/json', Buffer.from('{"address":"0x1","challenge":"c","nonce":"5"}')), { ok: true, address: '0x1', challenge: 'c', nonce: '5' });
+  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('address=0x2&pow_challenge=c&pow_nonce=5')), { ok: true, address: '0x2', challenge: 'c', nonce: '5' });
+  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('address=0x2&x=1')), { ok: true, address: '0x2', challenge: undefined, nonce: undefined });
+  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('x=1')), { ok: true, address: undefined, challenge: undefined, nonce: undefined });
   assert.equal((parseDripBody('application/json', Buffer.from('nope')) as { status: number }).status, 400);
   assert.equal((parseDripBody('application/json', Buffer.from('null')) as { status: number }).status, 400);
   assert.equal((parseDripBody(undefined, Buffer.from('{}')) as { status: number }).status, 400);
@@ -138,8 +140,8 @@ test('RPC URLs are shown without credentials or query', () => {
 });
 
 test('page escapes what it shows and its CSP hashes the inline code', () => {
-  const { html, csp } = renderPage({ amount: '<b>1</b>', faucetAddress: '0x"a' });
+  const html = renderPage({ title: 't', networkName: 'n', symbol: 'LUX', amount: '<b>1</b>', faucetAddress: '0x"a', policy: [], pow: false });
   assert.ok(!html.includes('<b>1</b>'));
   assert.ok(html.includes('0x&#34;a'));
-  assert.match(csp, /script-src 'sha256-[A-Za-z0-9+/=]{44}'/);
+  assert.match(CSP, /script-src 'sha256-[A-Za-z0-9+/=]{44}'/);
 });

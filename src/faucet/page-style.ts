@@ -25,7 +25,7 @@ a{color:var(--link)}
 #progress progress{width:100%;height:10px;accent-color:var(--accent)}
 #result{margin-top:16px}
 #result:empty{display:none}
-#result p{margin:6px 0}
+#result p{margin:6px 0;overflow-wrap:anywhere}
 #result.ok,#result.err,#result.note{padding:10px 14px;border-radius:10px;border:1px solid var(--soft)}
 #result.ok{border-left:4px solid var(--ok)}
 #result.err{border-left:4px solid var(--err)}

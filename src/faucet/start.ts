@@ -85,6 +85,11 @@ export async function startFaucet(s: FaucetSettings): Promise<RunningFaucet> {
     s.log.info({ path: s.stateFile, entries: restored }, 'rate-limit state loaded');
   }
 
+  // list files first: a missing or malformed one is a usage error before anything touches the network
+  const guardSettings = s.guards ?? { listReloadMs: 0, refuseContracts: false };
+  const guards = new DripGuards(guardSettings, pool, s.log, s.now, s.amountWei);
+  // (its poll timer is unref'd: a start that fails later leaves nothing holding the process)
+  await guards.start();
   await chain.refresh();
   const mismatch = pool.chainMismatch();
   if (mismatch && chain.chainId === undefined) {
@@ -93,9 +98,6 @@ export async function startFaucet(s: FaucetSettings): Promise<RunningFaucet> {
   if (chain.error !== undefined) s.log.warn({ code: 'E_NO_RPC', rpc: pool.status() }, `no RPC answered yet; serving 503 until one does: ${chain.error}`);
 
   const senders = s.accounts.map((a) => new KeySender(a, pool, s.log));
-  const guardSettings = s.guards ?? { listReloadMs: 0, refuseContracts: false };
-  const guards = new DripGuards(guardSettings, pool, s.log, s.now, s.amountWei);
-  await guards.start();
   let token: TokenState | undefined;
   if (s.token) {
     let info;

@@ -208,3 +208,25 @@ test('tx status: only known hashes, one node call per second per hash, bounded',
   s.add('0x3');
   assert.equal(await s.get('0xabc'), undefined, 'oldest forgotten past the bound');
 });
+
+test('contract checks of concurrent drips share one batched eth_getCode; an item the node could not answer is a 503 for that drip only', async () => {
+  const { DripGuards } = await import('../../src/faucet/guards.js');
+  const batches: unknown[][][] = [];
+  const rpc = {
+    call: async <T,>() => '0x' as T,
+    batch: async <T,>(_m: string, params: readonly unknown[][]) => {
+      batches.push(params.map((p) => [...p]));
+      return params.map((p) => ((p[0] as string).endsWith('cc') ? { ok: true as const, result: '0x6080' as T } : (p[0] as string).endsWith('ee') ? { ok: false as const, error: new Error('x') } : { ok: true as const, result: '0x' as T }));
+    },
+  };
+  const g = new DripGuards({ listReloadMs: 0, refuseContracts: true }, rpc, silentLogger(), Date.now, ONE);
+  const addrs = [...Array.from({ length: 18 }, (_, i) => '0x' + i.toString(16).padStart(40, 'a')), '0x' + 'c'.repeat(40), '0x' + 'e'.repeat(40)];
+  const answers = await Promise.all(addrs.map((a) => g.checkRecipient(a, false)));
+  assert.deepEqual(batches.map((b) => b.length), [16, 4], 'one tick, batches of at most 16');
+  assert.equal(answers.filter((a) => a === undefined).length, 18);
+  assert.equal(answers[18]!.status, 403);
+  assert.equal(answers[19]!.status, 503);
+  assert.deepEqual(g.contracts, { checked: 20, refused: 1, errors: 1 });
+  assert.equal(await g.checkRecipient('0x' + 'c'.repeat(40), true), undefined, 'allow-listed: not even asked');
+  assert.equal(batches.length, 2);
+});

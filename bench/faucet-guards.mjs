@@ -190,6 +190,13 @@ async function throughput(rpcUrl, out) {
   const on = ONLY ? { [ONLY]: protections[ONLY] } : protections;
   const powOn = 'pow' in on;
   const guarded = await faucet(rpcUrl, KEYS[1], ['--ip-limit', 'off', '--address-limit', 'off', ...Object.values(on).flat()]);
+  // page weight: the page as served with these protections (most policy lines) plus the PoW worker
+  const html = await (await fetch(`${guarded.url}/`)).text();
+  const worker = await (await fetch(`${guarded.url}/pow-worker.js`)).text();
+  const external = (html.match(/(?:src|href)=["']?(?:https?:)?\/\//gi) ?? []).length;
+  const pageBytes = Buffer.byteLength(html);
+  const workerBytes = Buffer.byteLength(worker);
+  const pageLine = `4. page weight: ${pageBytes} B page + ${workerBytes} B worker (fetched only when solving) = ${pageBytes + workerBytes} B (bar <= ${30 * 1024} B); external references in the page: ${external}`;
   const plainPool = new Pool(plain.url, { connections: CONC });
   const guardPool = new Pool(guarded.url, { connections: CONC });
   const ROUNDS = 4;
@@ -230,6 +237,7 @@ async function throughput(rpcUrl, out) {
     `   ${ONLY ? `only ${ONLY}` : 'every protection'}, ${powOn ? 'pre-solved ' : ''}POST /drip:     ${rate('guarded').toFixed(0)} drips/s  ratio ${((rate('guarded') / rate('plain')) * 100).toFixed(1)}% (bar >= 80%)`,
     ...(powOn ? [`   ${ONLY ? `only ${ONLY}` : 'every protection'}, GET /challenge + solve + POST: ${rate('flow').toFixed(0)} drips/s  ratio ${((rate('flow') / rate('plain')) * 100).toFixed(1)}% (client work included)`] : []),
     `   failures: ${JSON.stringify(fail)}`,
+    pageLine,
   );
 }
 

@@ -69,6 +69,7 @@ export class DripGuards {
   readonly txs: TxStatus;
   readonly contracts = { checked: 0, refused: 0, errors: 0 };
   private codeQueue: Array<{ address: string; resolve(code: string): void; reject(e: unknown): void }> = [];
+  private codeRound: Promise<void> | undefined;
 
   constructor(
     readonly s: GuardSettings,
@@ -131,23 +132,32 @@ export class DripGuards {
     return { status: 403, body: { error: 'contract addresses are not accepted by this faucet', reason: 'contract' } };
   }
 
-  /** eth_getCode, coalesced: the checks of concurrent drips share batched requests (one round trip, less work for the node). */
+  /**
+   * eth_getCode, coalesced: one round of batched requests at a time; checks that arrive while a round
+   * is out wait for the next one (under load many drips share a request: less work for both sides; idle,
+   * a check goes out on the next tick).
+   */
   private getCode(address: string): Promise<string> {
     if (!this.rpc.batch) return this.rpc.call<string>('eth_getCode', [address, 'latest']);
     return new Promise((resolve, reject) => {
       this.codeQueue.push({ address, resolve, reject });
-      if (this.codeQueue.length === 1) setImmediate(() => void this.flushCodes());
+      this.codeRound ??= new Promise<void>((r) => setImmediate(r)).then(() => this.codeRounds()).finally(() => (this.codeRound = undefined));
     });
   }
 
-  private async flushCodes(): Promise<void> {
-    const queued = this.codeQueue;
-    this.codeQueue = [];
-    for (let i = 0; i < queued.length; i += CODE_BATCH) {
-      const part = queued.slice(i, i + CODE_BATCH);
-      void this.rpc.batch!<string>('eth_getCode', part.map((q) => [q.address, 'latest'])).then(
-        (items) => items.forEach((it, k) => (it.ok ? part[k]!.resolve(it.result) : part[k]!.reject(it.error))),
-        (e: unknown) => part.forEach((q) => q.reject(e)),
+  private async codeRounds(): Promise<void> {
+    while (this.codeQueue.length > 0) {
+      const queued = this.codeQueue;
+      this.codeQueue = [];
+      const parts: Array<typeof queued> = [];
+      for (let i = 0; i < queued.length; i += CODE_BATCH) parts.push(queued.slice(i, i + CODE_BATCH));
+      await Promise.all(
+        parts.map((part) =>
+          this.rpc.batch!<string>('eth_getCode', part.map((q) => [q.address, 'latest'])).then(
+            (items) => items.forEach((it, k) => (it.ok ? part[k]!.resolve(it.result) : part[k]!.reject(it.error))),
+            (e: unknown) => part.forEach((q) => q.reject(e)),
+          ),
+        ),
       );
     }
   }

@@ -230,3 +230,28 @@ test('contract checks of concurrent drips share one batched eth_getCode; an item
   assert.equal(await g.checkRecipient('0x' + 'c'.repeat(40), true), undefined, 'allow-listed: not even asked');
   assert.equal(batches.length, 2);
 });
+
+test('contract checks that arrive while a batch is out wait for the next round (one round at a time)', async () => {
+  const { DripGuards } = await import('../../src/faucet/guards.js');
+  const sizes: number[] = [];
+  let release: () => void = () => {};
+  const rpc = {
+    call: async <T,>() => '0x' as T,
+    batch: async <T,>(_m: string, params: readonly unknown[][]) => {
+      sizes.push(params.length);
+      if (sizes.length === 1) await new Promise<void>((r) => (release = r));
+      return params.map(() => ({ ok: true as const, result: '0x' as T }));
+    },
+  };
+  const g = new DripGuards({ listReloadMs: 0, refuseContracts: true }, rpc, silentLogger(), Date.now, ONE);
+  const addr = (i: number) => '0x' + i.toString(16).padStart(40, '0');
+  const first = [1, 2, 3].map((i) => g.checkRecipient(addr(i), false));
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  const later = [4, 5].map((i) => g.checkRecipient(addr(i), false));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(sizes, [3], 'the second round waits for the first');
+  release();
+  assert.deepEqual(await Promise.all([...first, ...later]), [undefined, undefined, undefined, undefined, undefined]);
+  assert.deepEqual(sizes, [3, 2]);
+});

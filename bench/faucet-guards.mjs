@@ -15,7 +15,7 @@
 // Needs dist/ (node build.mjs) and node_modules/@foundry-rs/anvil. Talks only to 127.0.0.1.
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -81,6 +81,19 @@ async function load(total, conc, job) {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: conc }, async () => { for (let i = next++; i < total; i = next++) await job(i); }));
   return (performance.now() - t0) / 1000;
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; clock ticks of 10 ms). */
+const cpuOf = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+/** Run `fn` and add the wall time and the faucet process's CPU time to `acc[key]`. */
+async function measured(acc, key, pid, fn) {
+  const c0 = cpuOf(pid);
+  const wall = await fn();
+  acc.wall[key] += wall;
+  acc.cpu[key] += cpuOf(pid) - c0;
 }
 
 const post = (pool, body) => pool.request({ path: '/drip', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.statusCode, json: await r.body.json() }));
@@ -206,12 +219,13 @@ async function throughput(rpcUrl, out) {
   const guardPool = new Pool(guarded.url, { connections: CONC });
   const ROUNDS = 4;
   const per = Math.ceil(DRIPS / ROUNDS);
-  const t = { plain: 0, guarded: 0, flow: 0 };
+  const acc = { wall: { plain: 0, guarded: 0, flow: 0 }, cpu: { plain: 0, guarded: 0, flow: 0 } };
+  const t = acc.wall;
   const ok = { plain: 0, guarded: 0, flow: 0 };
   const fail = {};
   for (let round = 0; round < ROUNDS; round++) {
     const a = Array.from({ length: per }, newAddr);
-    t.plain += await load(per, CONC, async (i) => { const r = await post(plainPool, { address: a[i] }); if (r.status === 200) ok.plain++; else fail[`plain ${r.status}`] = (fail[`plain ${r.status}`] ?? 0) + 1; });
+    await measured(acc, 'plain', plain.pid, () => load(per, CONC, async (i) => { const r = await post(plainPool, { address: a[i] }); if (r.status === 200) ok.plain++; else fail[`plain ${r.status}`] = (fail[`plain ${r.status}`] ?? 0) + 1; }));
     // pre-solved challenges (a browser solves before it posts): the drip path with every check
     const b = Array.from({ length: per }, newAddr);
     const sols = [];
@@ -223,24 +237,25 @@ async function throughput(rpcUrl, out) {
       const c = await (await guardPool.request({ path: `/challenge?address=${addr}`, method: 'GET' })).body.json();
       sols.push({ address: addr, challenge: c.challenge, nonce: String(solvePow(c.seed, c.difficulty).nonce) });
     }
-    t.guarded += await load(per, CONC, async (i) => { const r = await post(guardPool, sols[i]); if (r.status === 200) ok.guarded++; else fail[`guarded ${r.status}`] = (fail[`guarded ${r.status}`] ?? 0) + 1; });
+    await measured(acc, 'guarded', guarded.pid, () => load(per, CONC, async (i) => { const r = await post(guardPool, sols[i]); if (r.status === 200) ok.guarded++; else fail[`guarded ${r.status}`] = (fail[`guarded ${r.status}`] ?? 0) + 1; }));
     // the whole flow a client does: GET /challenge, solve (at --solve-bits), POST /drip
     if (!powOn) continue;
     const c2 = Array.from({ length: per }, newAddr);
-    t.flow += await load(per, CONC, async (i) => {
+    await measured(acc, 'flow', guarded.pid, () => load(per, CONC, async (i) => {
       const c = await (await guardPool.request({ path: `/challenge?address=${c2[i]}`, method: 'GET' })).body.json();
       const r = await post(guardPool, { address: c2[i], challenge: c.challenge, nonce: String(solvePow(c.seed, c.difficulty).nonce) });
       if (r.status === 200) ok.flow++; else fail[`flow ${r.status}`] = (fail[`flow ${r.status}`] ?? 0) + 1;
-    });
+    }));
   }
   await plainPool.close();
   await guardPool.close();
   const rate = (k) => ok[k] / t[k];
+  const cpuMs = (k) => ((acc.cpu[k] * 1000) / Math.max(1, ok[k])).toFixed(2);
   out.push(
     `3. ${per * ROUNDS} drips per side in ${ROUNDS} alternating rounds, concurrency ${CONC}, anvil ${BLOCK_TIME > 0 ? `--block-time ${BLOCK_TIME}` : 'auto-mining'}:`,
-    `   no protections (today's setup):             ${rate('plain').toFixed(0)} drips/s`,
-    `   ${label}, ${powOn ? 'pre-solved ' : ''}POST /drip:     ${rate('guarded').toFixed(0)} drips/s  ratio ${((rate('guarded') / rate('plain')) * 100).toFixed(1)}% (bar >= 80%)`,
-    ...(powOn ? [`   ${label}, GET /challenge + solve + POST: ${rate('flow').toFixed(0)} drips/s  ratio ${((rate('flow') / rate('plain')) * 100).toFixed(1)}% (client work included)`] : []),
+    `   no protections (today's setup):             ${rate('plain').toFixed(0)} drips/s  faucet CPU ${cpuMs('plain')} ms/drip`,
+    `   ${label}, ${powOn ? 'pre-solved ' : ''}POST /drip:     ${rate('guarded').toFixed(0)} drips/s  faucet CPU ${cpuMs('guarded')} ms/drip  ratio ${((rate('guarded') / rate('plain')) * 100).toFixed(1)}% (bar >= 80%)`,
+    ...(powOn ? [`   ${label}, GET /challenge + solve + POST: ${rate('flow').toFixed(0)} drips/s  faucet CPU ${cpuMs('flow')} ms/drip  ratio ${((rate('flow') / rate('plain')) * 100).toFixed(1)}% (client work included)`] : []),
     `   failures: ${JSON.stringify(fail)}`,
     pageLine,
   );

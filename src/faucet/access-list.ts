@@ -5,7 +5,8 @@
 // (polled: a Kubernetes ConfigMap update swaps a symlink, which inotify on the file would miss);
 // a file that no longer parses keeps the last good list and is reported in the log and metrics.
 import { readFile, stat } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { CidrSet } from './cidr-set.js';
 import type { Logger } from '../core/log.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 
@@ -14,7 +15,7 @@ export const MAX_LIST_BYTES = 8 * 1024 * 1024;
 /** One parsed list file. */
 export interface ParsedList {
   addresses: Set<string>;
-  ips: BlockList;
+  ips: CidrSet;
   addressCount: number;
   networkCount: number;
 }
@@ -22,7 +23,7 @@ export interface ParsedList {
 /** Parse a list file; throws an Error naming the line on the first bad entry. */
 export function parseList(text: string): ParsedList {
   const addresses = new Set<string>();
-  const ips = new BlockList();
+  const ips = new CidrSet();
   let networkCount = 0;
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
@@ -36,13 +37,12 @@ export function parseList(text: string): ParsedList {
     const host = slash < 0 ? line : line.slice(0, slash);
     const family = isIP(host);
     if (family === 0) throw bad(`not an address (0x + 40 hex), IP or CIDR: ${JSON.stringify(line.slice(0, 60))}`);
-    const type = family === 4 ? 'ipv4' : 'ipv6';
-    if (slash < 0) ips.addAddress(host, type);
+    if (slash < 0) ips.add(host);
     else {
       const bits = line.slice(slash + 1);
       const max = family === 4 ? 32 : 128;
       if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) throw bad(`bad prefix length in ${JSON.stringify(line)} (0..${max})`);
-      ips.addSubnet(host, Number(bits), type);
+      ips.add(host, Number(bits));
     }
     networkCount++;
   });
@@ -50,11 +50,10 @@ export function parseList(text: string): ParsedList {
 }
 
 function ipMatches(list: ParsedList, ip: string): boolean {
-  const family = isIP(ip);
-  return family !== 0 && list.ips.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+  return list.ips.has(ip);
 }
 
-const EMPTY: ParsedList = { addresses: new Set(), ips: new BlockList(), addressCount: 0, networkCount: 0 };
+const EMPTY: ParsedList = { addresses: new Set(), ips: new CidrSet(), addressCount: 0, networkCount: 0 };
 
 /** A list file kept current. */
 class WatchedList {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RollingBudget } from '../../src/faucet/budget.js';
 import { AccessLists, classifyCode, parseList } from '../../src/faucet/access-list.js';
+import { CidrSet } from '../../src/faucet/cidr-set.js';
+import { BlockList, isIP } from 'node:net';
 import { decodeSymbol, formatUnits, parseTokenSpec, parseUnits, transferData } from '../../src/faucet/erc20.js';
 import { humanWindow, policyLines } from '../../src/faucet/page-policy.js';
 import { dripResult, spanText, txResult } from '../../src/faucet/page-answer.js';
@@ -63,16 +65,35 @@ test('lists: addresses, IPs and CIDRs (v4, v6, mapped), comments; bad lines name
   assert.equal(l.addressCount, 1);
   assert.equal(l.networkCount, 3);
   assert.ok(l.addresses.has('0xabcdef0123456789abcdef0123456789abcdef01'));
-  assert.ok(l.ips.check('203.0.113.99', 'ipv4'));
-  assert.ok(!l.ips.check('203.0.114.1', 'ipv4'));
-  assert.ok(l.ips.check('2001:db8:1::5', 'ipv6'));
-  assert.ok(l.ips.check('198.51.100.7', 'ipv4'));
+  assert.ok(l.ips.has('203.0.113.99'));
+  assert.ok(!l.ips.has('203.0.114.1'));
+  assert.ok(l.ips.has('2001:db8:1::5'));
+  assert.ok(!l.ips.has('2001:db9::5'));
+  assert.ok(l.ips.has('198.51.100.7'));
+  assert.ok(!l.ips.has('198.51.100.8'));
   assert.throws(() => parseList('ok\n'), /line 1: not an address/);
   assert.throws(() => parseList('\n10.0.0.0/33'), /line 2: bad prefix length/);
   assert.throws(() => parseList('0x1234'), /line 1/);
   assert.equal(classifyCode('0x'), 'eoa');
   assert.equal(classifyCode('0x6080604052'), 'contract');
   assert.equal(classifyCode(`0xef0100${'ab'.repeat(20)}`), 'eoa', 'an EIP-7702 delegation is a person\'s account');
+});
+
+test('CIDR set: v4/v6 networks and addresses, /0, embedded IPv4, compressed forms; agrees with node:net BlockList', () => {
+  const set = new CidrSet();
+  const ref = new BlockList();
+  const entries: Array<[string, number | undefined]> = [['10.0.0.0', 8], ['192.168.1.128', 25], ['203.0.113.7', undefined], ['2001:db8::', 32], ['fe80::', 10], ['::1', undefined], ['64:ff9b::', 96], ['2001:db8:abcd:12::', 64]];
+  for (const [ip, bits] of entries) {
+    set.add(ip, bits);
+    if (bits === undefined) ref.addAddress(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
+    else ref.addSubnet(ip, bits, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
+  }
+  const probes = ['10.255.1.2', '11.0.0.1', '192.168.1.200', '192.168.1.100', '203.0.113.7', '203.0.113.8', '2001:db8:ffff::1', '2001:db9::1', 'fe80::1', 'febf:ffff::1', 'fec0::1', '::1', '::2', '64:ff9b::192.0.2.33', '64:ff9c::1', '2001:db8:abcd:12:ffff::1', '2001:db8:abcd:13::1', '0.0.0.0', '255.255.255.255', '::'];
+  for (const p of probes) assert.equal(set.has(p), ref.check(p, isIP(p) === 4 ? 'ipv4' : 'ipv6'), p);
+  const all = new CidrSet();
+  all.add('0.0.0.0', 0);
+  assert.ok(all.has('1.2.3.4') && !all.has('::1'));
+  assert.equal(set.has('not an ip'), false);
 });
 
 test('lists: allow overrides deny; files reload on change and keep the last good list on a bad edit', async () => {

@@ -31,7 +31,7 @@ test('healthUrl joins api url and prefix', () => {
 });
 
 test('checkHealth: 503 names the failing checks, 200 is healthy', async () => {
-  const f = await fake({ healthyAfterMs: 400 });
+  const f = await fake({ healthyAfterMs: 3000 }); // wide: the first check must land before it on a loaded machine
   const r1 = await checkHealth(healthUrl(f.url, '/ext'));
   assert.equal(r1.healthy, false);
   assert.equal(r1.status, 503);

@@ -4,7 +4,8 @@ import type { IncomingMessage } from 'node:http';
 
 export const MAX_BODY_BYTES = 1024;
 
-export type BodyResult = { ok: true; address: unknown } | { ok: false; status: number; error: string };
+/** `challenge` and `nonce` are the proof of work (--pow-difficulty); the form sends them as pow_challenge, pow_nonce */
+export type BodyResult = { ok: true; address: unknown; challenge?: unknown; nonce?: unknown } | { ok: false; status: number; error: string };
 
 /** The client went away before its body was complete (not the server's failure: logged at debug). */
 export class ClientGoneError extends Error {
@@ -67,10 +68,12 @@ export function parseDripBody(contentType: string | undefined, body: Buffer): Bo
       return { ok: false, status: 400, error: 'bad JSON body' };
     }
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, status: 400, error: 'expected a JSON object {"address":"0x..."}' };
-    return { ok: true, address: (doc as Record<string, unknown>).address };
+    const d = doc as Record<string, unknown>;
+    return { ok: true, address: d.address, challenge: d.challenge, nonce: d.nonce };
   }
   if (type === 'application/x-www-form-urlencoded') {
-    return { ok: true, address: new URLSearchParams(text).get('address') ?? undefined };
+    const q = new URLSearchParams(text);
+    return { ok: true, address: q.get('address') ?? undefined, challenge: q.get('pow_challenge') ?? undefined, nonce: q.get('pow_nonce') ?? undefined };
   }
   return { ok: false, status: 400, error: 'unsupported content type: send application/json or application/x-www-form-urlencoded' };
 }

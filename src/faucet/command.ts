@@ -17,6 +17,7 @@ import { ANVIL_DEV_KEY, findAnvil, startDevNode } from './dev-node.js';
 import type { DevNode } from './dev-node.js';
 import { privateKeyToAccount } from 'viem/accounts';
 import { startFaucet } from './start.js';
+import { resolveExtra, validateExtra } from './extra-config.js';
 
 const listenDef = faucetOptions.find((o) => o.name === 'listen')!;
 
@@ -59,7 +60,8 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
 
 async function run(ctx: RunContext<FaucetConfig>): Promise<number> {
   const { config: c, deps, log } = ctx;
-  const amountWei = parseTokens('amount', c.amount, false);
+  const amountWei = parseTokens('amount', c.amount, c.token !== undefined);
+  const extra = await resolveExtra(c);
   const minBalanceWei = parseTokens('min-balance', c.minBalance, true);
   const startsAnvil = c.dev && c.rpcUrl.length === 0;
   const keysGiven = Boolean(c.keyFile || c.keysFile || c.faucetKey);
@@ -88,6 +90,7 @@ async function run(ctx: RunContext<FaucetConfig>): Promise<number> {
       wait: c.wait as 'accepted' | 'receipt', receiptTimeoutMs: c.receiptTimeout,
       stateFile: c.stateFile, refreshIntervalMs: c.refreshInterval, requestTimeoutMs: c.requestTimeout, rpcTimeoutMs: c.rpcTimeout,
       log, now: deps.now ?? Date.now, signal: deps.signal,
+      ...extra,
     });
     if (c.dev) deps.stdout.write(`luxops faucet (dev): open ${running.url} and paste an address; faucet account ${running.senders[0]!.address}${node ? `, anvil at ${node.url} (chain 96369)` : ''}. Ctrl-C stops.\n`);
     await waitForAbort(deps.signal);
@@ -118,8 +121,8 @@ export const faucetCommand = defineCommand({
   validate(args) {
     if (args.sources.faucetKey === 'flag') throw new UsageError('the faucet key must not be given on the command line: use LUXOPS_FAUCET_KEY, --key-file or --keys-file', 'E_KEY_ON_COMMAND_LINE');
     const c = args.config;
-    parseTokens('amount', c.amount, false);
     parseTokens('min-balance', c.minBalance, true);
+    validateExtra(c, args.sources.powKey === 'flag');
     parseLimit('ip-limit', c.ipLimit);
     parseLimit('address-limit', c.addressLimit);
     if (!c.dev && c.anvilBin) throw new UsageError('--anvil-bin only applies with --dev', 'E_USAGE');

@@ -17,6 +17,9 @@ import type { Metrics, DripOutcome } from './metrics.js';
 import type { StateJournal } from './state-journal.js';
 import { formatTokens } from './values.js';
 import { formatDuration } from '../core/units.js';
+import type { DripGuards, PowSolution } from './guards.js';
+import type { TokenState } from './token-state.js';
+import { transferData } from './erc20.js';
 
 export interface DripAnswer {
   status: number;
@@ -38,7 +41,13 @@ export interface FaucetParts {
   wait: 'accepted' | 'receipt';
   receiptTimeoutMs: number;
   signal: AbortSignal;
+  /** --pow-*, --daily-budget, lists, --refuse-contracts (issue #17) */
+  guards?: DripGuards | undefined;
+  /** --token */
+  token?: TokenState | undefined;
 }
+
+const NO_HOLD = { commit: () => {}, release: () => {} };
 
 /** The one public error text for every failure that is the faucet's, not the user's. */
 export const UNAVAILABLE = 'faucet temporarily unavailable';
@@ -58,9 +67,22 @@ export class Faucet {
     this.own = new Set(p.senders.map((s) => s.address.toLowerCase()));
   }
 
+  /** Native coin one drip spends: the amount and the fees of its transaction(s). */
+  private cost(): bigint {
+    const fees = this.p.chain.fees;
+    const tokenFee = this.p.token && fees ? (this.p.token.gas ?? 0n) * fees.maxFeePerGas : 0n;
+    return (this.p.amountWei > 0n ? this.p.amountWei + this.p.chain.transferFee() : 0n) + tokenFee;
+  }
+
   /** The amount one drip needs on a key's balance. */
   private needed(): bigint {
-    return this.p.minBalanceWei + this.p.amountWei + this.p.chain.transferFee();
+    return this.p.minBalanceWei + this.cost();
+  }
+
+  /** Whether key `i` covers a drip (native and, with --token, token balance). */
+  private covers(i: number): boolean {
+    const bal = this.p.chain.accounts[i]!.balance;
+    return bal !== undefined && bal >= this.needed() && (!this.p.token || this.p.token.covers(i));
   }
 
   /** Next key (round-robin) whose balance covers a drip, or undefined. */
@@ -68,8 +90,7 @@ export class Faucet {
     const n = this.p.senders.length;
     for (let k = 0; k < n; k++) {
       const i = (this.rr + k) % n;
-      const bal = this.p.chain.accounts[i]!.balance;
-      if (bal !== undefined && bal >= this.needed()) {
+      if (this.covers(i)) {
         this.rr = (i + 1) % n;
         return this.p.senders[i];
       }
@@ -82,7 +103,11 @@ export class Faucet {
     const { chain } = this.p;
     await chain.ensureFresh();
     if (chain.error !== undefined) return `no RPC answered: ${chain.error}`;
-    if (!chain.accounts.some((a) => (a.balance ?? 0n) >= this.needed())) return `faucet balance too low: need ${formatTokens(this.needed())} on one key`;
+    if (this.p.token) {
+      await this.p.token.ensureFresh();
+      if (this.p.token.error !== undefined) return `cannot read the token balances: ${this.p.token.error}`;
+    }
+    if (!chain.accounts.some((_, i) => this.covers(i))) return `faucet balance too low: need ${formatTokens(this.needed())}${this.p.token ? ` and ${this.p.token.info.amount} token units` : ''} on one key`;
     if (this.failStreak >= FAILING_AFTER) return `the last ${this.failStreak} drips failed: ${this.lastFailure?.reason ?? 'unknown'}`;
     return undefined;
   }
@@ -122,8 +147,9 @@ export class Faucet {
   }
 
   /** Handle one drip for `rawAddress` requested from `ip`. */
-  async drip(rawAddress: unknown, ip: string): Promise<DripAnswer> {
+  async drip(rawAddress: unknown, ip: string, pow: PowSolution = {}): Promise<DripAnswer> {
     const m = this.p.metrics;
+    const g = this.p.guards;
     const addr = checkAddress(rawAddress);
     if (!addr.ok) {
       m.drip('invalid');
@@ -134,6 +160,11 @@ export class Faucet {
       m.drip('invalid');
       return { status: 400, body: { error: 'refused: that is the faucet\'s own address' } };
     }
+    const admitted = g ? g.admit(addr.address, ip, pow) : { allowed: false };
+    if ('status' in admitted) {
+      m.drip(admitted.body.reason === 'pow' ? 'pow_failed' : 'denied');
+      return admitted;
+    }
     const now = this.p.now();
     const ipKey = ipBucket(ip);
     const res = this.p.limits.reserve(ipKey, to, now);
@@ -142,56 +173,117 @@ export class Faucet {
       const spec = res.limit === 'ip' ? this.p.limits.ip.spec : this.p.limits.address.spec;
       const who = res.limit === 'ip' ? 'this IP' : 'this address';
       const error = `rate limited: ${who} reached its limit of ${spec.count} drip${spec.count === 1 ? '' : 's'} per ${formatDuration(spec.windowMs)}; retry in ${res.retryAfterS}s`;
-      return { status: 429, body: { error, retryAfterS: res.retryAfterS }, headers: { 'retry-after': String(res.retryAfterS) } };
+      return { status: 429, body: { error, limit: res.limit, retryAfterS: res.retryAfterS, retryAt: now + res.retryAfterS * 1000 }, headers: { 'retry-after': String(res.retryAfterS) } };
     }
-    const { chain, journal } = this.p;
+    // the daily budget is held with the limit slots and charged or given back with them
+    const budget = g ? g.holdBudget(this.p.amountWei) : NO_HOLD;
+    if ('status' in budget) {
+      res.release();
+      m.drip('over_budget');
+      return budget;
+    }
+    const { chain, journal, token } = this.p;
     let chargeId: number | undefined;
     let held: { account: { balance: bigint | undefined }; cost: bigint } | undefined;
-    let sent: Sent;
+    let giveTokens: (() => void) | undefined;
+    let sent: Sent | undefined;
+    let tokenSent: Sent | undefined;
+    let tokenError: string | undefined;
+    const giveBack = () => {
+      res.release();
+      budget.release();
+    };
     try {
+      const refused = await g?.checkRecipient(addr.address, admitted.allowed);
+      if (refused?.status === 403) {
+        giveBack();
+        m.drip('denied');
+        return refused;
+      }
+      if (refused) {
+        giveBack();
+        return this.fail('unavailable', 503, 'eth_getCode for the recipient failed');
+      }
       await chain.ensureFresh();
+      if (token) await token.ensureFresh();
       if (chain.error !== undefined || chain.chainId === undefined || !chain.fees) {
-        res.release();
+        giveBack();
         return this.fail('unavailable', 503, `no RPC answered: ${chain.error}`);
+      }
+      if (token?.error !== undefined) {
+        giveBack();
+        return this.fail('unavailable', 503, `cannot read the token balances: ${token.error}`);
       }
       const sender = this.pickSender();
       if (!sender) {
-        res.release();
+        giveBack();
         return this.fail('unavailable', 503, 'balance too low');
       }
-      // durable before the transfer exists: a crash from here on leaves the charge on disk
-      if (journal) chargeId = await journal.charge(ipKey, to, now);
+      // durable before the transfer exists: a crash from here on leaves the charge (and its budget share) on disk
+      if (journal) chargeId = await journal.charge(ipKey, to, now, g?.budget ? this.p.amountWei : undefined);
       // spend the balance up front so concurrent drips cannot overdraw the key; given back on failure
-      const account = chain.accounts[this.p.senders.indexOf(sender)]!;
-      held = { account, cost: this.p.amountWei + chain.transferFee() };
+      const index = this.p.senders.indexOf(sender);
+      const account = chain.accounts[index]!;
+      held = { account, cost: this.cost() };
       account.balance = (account.balance ?? 0n) - held.cost;
-      sent = await sender.send({ to: addr.address, value: this.p.amountWei, fees: chain.fees, chainId: chain.chainId });
+      giveTokens = token?.spend(index);
+      const base = { fees: chain.fees, chainId: chain.chainId };
+      if (this.p.amountWei > 0n) sent = await sender.send({ ...base, to: addr.address, value: this.p.amountWei });
+      if (token) {
+        try {
+          // same key, same nonce stream: the next nonce after the native transfer
+          tokenSent = await sender.send({ ...base, to: token.info.address, value: 0n, data: transferData(addr.address, token.info.amount), gas: token.gas });
+          token.transfers++;
+        } catch (e) {
+          // the native coin went out (or may have): the drip and its charge stand, the token part is reported
+          if (!sent) throw e;
+          giveTokens?.();
+          tokenError = 'token transfer failed';
+          this.p.log.warn({ code: 'E_TOKEN_DRIP', to: addr.address }, `token transfer refused: ${errorMessage(e)}`);
+        }
+      }
     } catch (e) {
       // every failure that reaches here is a transfer that was never sent: the charge is given back
       if (held) held.account.balance = (held.account.balance ?? 0n) + held.cost;
+      giveTokens?.();
       if (chargeId !== undefined) journal?.release(chargeId);
-      res.release();
+      giveBack();
       return this.failure(e);
     }
     res.commit(now);
+    budget.commit(now);
     if (chargeId !== undefined) journal?.settle(chargeId);
-    const body = { txHash: sent.hash, address: addr.address, amount: this.p.amountWei.toString() };
-    if (sent.pending) {
+    const first = (sent ?? tokenSent)!;
+    g?.sent([sent?.hash, tokenSent?.hash].filter((h): h is `0x${string}` => h !== undefined));
+    const body: Record<string, unknown> = { txHash: first.hash, address: addr.address, amount: this.p.amountWei.toString() };
+    if (token) body.tokenAmount = token.info.amount.toString();
+    if (sent && tokenSent) body.tokenTxHash = tokenSent.hash;
+    if (tokenError) body.tokenError = tokenError;
+    if (sent?.pending || tokenSent?.pending) {
       // charged and counted as a failure (the node is struggling), but the client learns the truth: maybe
       m.drip('pending');
       this.failStreak++;
       this.lastFailure = { at: new Date(this.p.now()).toISOString(), reason: 'the node did not answer eth_sendRawTransaction in time' };
-      this.p.log.warn({ to: addr.address, txHash: sent.hash, nonce: sent.nonce, from: sent.from, ip }, 'drip pending: the node did not answer in time');
+      this.p.log.warn({ to: addr.address, txHash: first.hash, tokenTxHash: tokenSent?.hash, nonce: first.nonce, from: first.from, ip }, 'drip pending: the node did not answer in time');
       return { status: 202, body: { ...body, status: 'pending', note: PENDING_NOTE } };
     }
     m.drip('sent');
     this.failStreak = 0;
-    this.p.log.info({ to: addr.address, txHash: sent.hash, nonce: sent.nonce, from: sent.from, ip }, 'drip sent');
+    this.p.log.info({ to: addr.address, txHash: first.hash, tokenTxHash: tokenSent?.hash, nonce: first.nonce, from: first.from, ip }, 'drip sent');
     if (this.p.wait === 'receipt') {
-      const failed = await this.waitReceipt(sent.hash);
-      if (failed) return { status: failed === REVERTED ? 502 : 504, body: { error: failed, txHash: sent.hash } };
+      const failed = await this.waitReceipt(first.hash);
+      if (failed) return { status: failed === REVERTED ? 502 : 504, body: { error: failed, txHash: first.hash } };
     }
     return { status: 200, body };
+  }
+
+  /** Which limit would refuse `address` from `ip` now (GET /challenge asks before a puzzle is solved). */
+  limitPeek(address: string, ip: string): { limit: 'ip' | 'address'; retryAfterS: number } | undefined {
+    const now = this.p.now();
+    const ipWait = this.p.limits.ip.blockedForMs(ipBucket(ip), now);
+    const addrWait = this.p.limits.address.blockedForMs(address.toLowerCase(), now);
+    if (ipWait <= 0 && addrWait <= 0) return undefined;
+    return { limit: ipWait >= addrWait ? 'ip' : 'address', retryAfterS: Math.ceil(Math.max(ipWait, addrWait) / 1000) };
   }
 
   private async failure(e: unknown): Promise<DripAnswer> {

@@ -31,6 +31,9 @@ export interface Transfer {
   value: bigint;
   fees: Fees;
   chainId: number;
+  /** contract call data (an ERC-20 transfer) and its gas limit; a plain transfer without */
+  data?: `0x${string}` | undefined;
+  gas?: bigint | undefined;
 }
 
 export interface Sent {
@@ -183,7 +186,8 @@ export class KeySender {
       nonce,
       to: t.to,
       value: t.value,
-      gas: TRANSFER_GAS,
+      gas: t.gas ?? TRANSFER_GAS,
+      ...(t.data ? { data: t.data } : {}),
       maxFeePerGas: t.fees.maxFeePerGas,
       maxPriorityFeePerGas: t.fees.maxPriorityFeePerGas,
     });
@@ -256,7 +260,7 @@ export class KeySender {
 
   /** Fill a hole with a 0-value transfer to ourselves so the accepted transfers after it can be mined. */
   private async fillHole(nonce: number, like: Transfer): Promise<boolean> {
-    const filler = await this.sign({ ...like, to: this.address, value: 0n }, nonce);
+    const filler = await this.sign({ fees: like.fees, chainId: like.chainId, to: this.address, value: 0n }, nonce);
     const o = await this.submit(filler);
     if (o.kind === 'accepted' || o.kind === 'ambiguous') {
       if (o.kind === 'ambiguous') this.reconciler.add(filler, errorMessage(o.error));

@@ -4,7 +4,7 @@
 // and a `_tokens` gauge beside each `_wei` one (a float cannot hold wei exactly, but dashboards
 // want tokens). Every label set is bounded: routes, outcomes, RPC methods the faucet itself calls.
 
-export const DRIP_OUTCOMES = ['sent', 'pending', 'limited', 'invalid', 'unavailable', 'rejected', 'error'] as const;
+export const DRIP_OUTCOMES = ['sent', 'pending', 'limited', 'invalid', 'unavailable', 'rejected', 'error', 'denied', 'pow_failed', 'over_budget'] as const;
 export type DripOutcome = (typeof DRIP_OUTCOMES)[number];
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -39,6 +39,8 @@ export interface Gauges {
   rpc: Array<{ url: string; ok: boolean }>;
   limitEntries: { ip: number; address: number };
   stateWriteErrors: number;
+  /** the configured native amount of one drip (--amount), for "drips left" alerts */
+  dripAmountWei: bigint;
 }
 
 function histogram(out: string[], name: string, help: string, labelName: string, hs: Map<string, Histogram>): void {
@@ -57,6 +59,8 @@ export class Metrics {
   private readonly rpcErrors = new Map<string, number>();
   /** requests whose client went away mid-request (logged at debug only) */
   clientAborts = 0;
+  /** more families appended to the exposition (the opt-in protections, issue #17) */
+  readonly extra: Array<() => string> = [];
 
   drip(outcome: DripOutcome): void {
     this.drips.set(outcome, (this.drips.get(outcome) ?? 0) + 1);
@@ -102,6 +106,11 @@ export class Metrics {
     for (const a of g.accounts) if (a.balanceWei !== undefined) out.push(`${P}balance_wei{address="${a.address}"} ${a.balanceWei.toString()}`);
     gauge('balance_tokens', 'Faucet account balance in tokens (18 decimals; the same value as _wei, as a float).');
     for (const a of g.accounts) if (a.balanceWei !== undefined) out.push(`${P}balance_tokens{address="${a.address}"} ${weiToTokens(a.balanceWei)}`);
+    // balance / drip amount = drips left (deploy/components/monitoring alerts below 100)
+    gauge('drip_amount_wei', 'Native amount one drip sends (--amount), in wei.');
+    out.push(`${P}drip_amount_wei ${g.dripAmountWei.toString()}`);
+    gauge('drip_amount_tokens', 'Native amount one drip sends (--amount), in tokens (18 decimals, as a float).');
+    out.push(`${P}drip_amount_tokens ${weiToTokens(g.dripAmountWei)}`);
     gauge('nonce_in_flight', 'Transfers queued for or holding the next nonce.');
     for (const a of g.accounts) out.push(`${P}nonce_in_flight{address="${a.address}"} ${a.inFlight}`);
     gauge('next_nonce', 'Nonce the next transfer will use.');
@@ -118,6 +127,6 @@ export class Metrics {
     out.push(`${P}rate_limit_entries{table="ip"} ${g.limitEntries.ip}`, `${P}rate_limit_entries{table="address"} ${g.limitEntries.address}`);
     gauge('state_write_errors_total', 'Failed appends to --state-file (each refused a drip).', 'counter');
     out.push(`${P}state_write_errors_total ${g.stateWriteErrors}`);
-    return out.join('\n') + '\n';
+    return out.join('\n') + '\n' + this.extra.map((f) => f()).join('');
   }
 }

@@ -1,5 +1,6 @@
 // faucet's option table: the single source of flags, LUXOPS_* env twins, --help and --check.
 import type { OptionDef, ConfigOf } from '../core/options.js';
+import { extraFaucetOptions } from './options-extra.js';
 
 export const DEFAULT_RPC_URL = 'http://127.0.0.1:9630/ext/bc/C/rpc';
 export const DEFAULT_LISTEN = '0.0.0.0:8080';
@@ -30,6 +31,7 @@ export const faucetOptions = [
   { name: 'rpc-max-response', type: 'size', default: '1MiB', min: 4096, max: 1024 * 1024 * 1024, help: 'largest JSON-RPC answer accepted; a larger one counts as a failed endpoint' },
   { name: 'dev', type: 'bool', help: 'start a local anvil (chain 96369, funded dev key) when no --rpc-url is given; listen on 127.0.0.1:8080' },
   { name: 'anvil-bin', type: 'string', metavar: 'PATH', help: '--dev: anvil executable (default: found under node_modules/@foundry-rs)' },
+  ...extraFaucetOptions,
 ] as const satisfies readonly OptionDef[];
 
 export type FaucetConfig = ConfigOf<typeof faucetOptions>;

@@ -73,11 +73,11 @@ export async function readFacts(pool: Caller, address: string, refusedHashes: re
 }
 
 /** Why a refused transfer failed, from the facts (never from the node's wording); `stale`: our nonce view was wrong. */
-export function refusal(stale: boolean, facts: Facts | undefined, t: { value: bigint; fees: Fees; chainId: number }, error: unknown): SendRefusedError {
+export function refusal(stale: boolean, facts: Facts | undefined, t: { value: bigint; fees: Fees; chainId: number; gas?: bigint | undefined }, error: unknown): SendRefusedError {
   const said = errorMessage(error);
   if (stale) return new SendRefusedError('nonce', said, error);
   if (facts && facts.chainId !== t.chainId) return new SendRefusedError('chain', `chain id ${facts.chainId}, signed for ${t.chainId}: ${said}`, error);
-  const cost = t.value + TRANSFER_GAS * t.fees.maxFeePerGas;
+  const cost = t.value + (t.gas ?? TRANSFER_GAS) * t.fees.maxFeePerGas;
   if (facts && facts.balance < cost) return new SendRefusedError('funds', `balance ${facts.balance} < ${cost} wei needed: ${said}`, error);
   return new SendRefusedError('node', said, error);
 }

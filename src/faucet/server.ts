@@ -11,14 +11,15 @@ import { clientIp } from './client-ip.js';
 import { ClientGoneError, MAX_BODY_BYTES, declaredTooLarge, parseDripBody, readBody } from './body.js';
 import type { Faucet } from './faucet.js';
 import type { Gauges, Metrics } from './metrics.js';
-import type { PageInfo } from './page.js';
-import { renderPage } from './page.js';
+import type { PageRouteContext } from './page-routes.js';
+import { PageCache, sendChallenge, sendDripAnswer, sendPage, sendTxStatus, sendWorker } from './page-routes.js';
 
 export interface ServerOptions {
   faucet: Faucet;
   metrics: Metrics;
   gauges: () => Gauges;
-  page: PageInfo;
+  /** the page, /challenge, /tx/<hash> and HTML answers (issue #17) */
+  pages: PageRouteContext;
   trustProxy: number;
   requestTimeoutMs: number;
   /** readiness: true while the faucet takes traffic (false before listening and while draining) */
@@ -27,7 +28,15 @@ export interface ServerOptions {
 }
 
 type Routes = Record<string, readonly string[]>;
-const PUBLIC: Routes = { '/': ['GET', 'HEAD'], '/drip': ['POST'], '/health': ['GET', 'HEAD'], '/livez': ['GET', 'HEAD'], '/readyz': ['GET', 'HEAD'] };
+const PUBLIC: Routes = {
+  '/': ['GET', 'HEAD'], '/drip': ['POST'], '/health': ['GET', 'HEAD'], '/livez': ['GET', 'HEAD'], '/readyz': ['GET', 'HEAD'],
+  '/challenge': ['GET', 'HEAD'], '/pow-worker.js': ['GET', 'HEAD'], '/tx': ['GET', 'HEAD'],
+};
+
+/** The route a path belongs to: itself, or /tx for /tx/<hash>. */
+function routeOf(path: string): string {
+  return path.startsWith('/tx/') ? '/tx' : path;
+}
 const ADMIN: Routes = { '/metrics': ['GET', 'HEAD'], '/health': ['GET', 'HEAD'], '/livez': ['GET', 'HEAD'], '/readyz': ['GET', 'HEAD'] };
 
 function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}): void {
@@ -46,13 +55,14 @@ function serve(o: ServerOptions, routes: Routes, prefix: string, handler: Handle
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = path in routes ? prefix + path : `${prefix}other`;
+    const key = routeOf(path);
+    const route = key in routes ? prefix + key : `${prefix}other`;
     // 'close' follows 'finish' for an answered request, and comes alone when the client went away
     res.once('close', () => {
       if (res.writableFinished) o.metrics.request(route, (performance.now() - started) / 1000);
       else o.metrics.clientAborts++;
     });
-    const methods = routes[path];
+    const methods = routes[key];
     const run = !methods ? Promise.resolve(sendJson(res, 404, { error: 'not found' }))
       : !methods.includes(req.method ?? '') ? Promise.resolve(sendJson(res, 405, { error: `method ${req.method} not allowed` }, { allow: methods.join(', ') }))
       : handler(req, res, path);
@@ -90,11 +100,18 @@ async function probe(o: ServerOptions, res: ServerResponse, path: string): Promi
 
 /** Create (not start) the public HTTP server. */
 export function createFaucetServer(o: ServerOptions): Server {
-  const page = renderPage(o.page);
+  const page = new PageCache(o.pages.page);
   return serve(o, PUBLIC, '', async (req, res, path) => {
-    switch (path) {
+    switch (routeOf(path)) {
       case '/':
-        return send(res, 200, page.html, 'text/html; charset=utf-8', { 'content-security-policy': page.csp, 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
+        // an empty wallet or a dead node: the page says so up front (rendered here, no extra request)
+        return sendPage(res, page.get((await o.faucet.health()).status !== 200));
+      case '/pow-worker.js':
+        return sendWorker(res);
+      case '/challenge':
+        return sendChallenge(o.pages, req, res);
+      case '/tx':
+        return sendTxStatus(o.pages, req, res, path);
       case '/health': {
         const h = await o.faucet.health();
         return sendJson(res, h.status, h.body);
@@ -112,10 +129,12 @@ export function createFaucetServer(o: ServerOptions): Server {
         const parsed = parseDripBody(req.headers['content-type'], raw);
         if (!parsed.ok) {
           o.metrics.drip('invalid');
+          if (sendDripAnswer(o.pages, req, res, { status: parsed.status, body: { error: parsed.error } })) return;
           return sendJson(res, parsed.status, { error: parsed.error });
         }
         const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], o.trustProxy);
-        const answer = await o.faucet.drip(parsed.address, ip);
+        const answer = await o.faucet.drip(parsed.address, ip, { challenge: parsed.challenge, nonce: parsed.nonce });
+        if (sendDripAnswer(o.pages, req, res, answer)) return;
         return sendJson(res, answer.status, answer.body, answer.headers);
       }
     }

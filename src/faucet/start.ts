@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import type { Logger } from '../core/log.js';
-import { LuxopsError } from '../core/errors.js';
+import { LuxopsError, errorMessage } from '../core/errors.js';
 import type { HostPort } from '../core/options.js';
 import { RpcPool } from './rpc-pool.js';
 import { ChainState } from './chain-state.js';
@@ -19,6 +19,25 @@ import { Metrics } from './metrics.js';
 import { Faucet } from './faucet.js';
 import { createAdminServer, createFaucetServer } from './server.js';
 import type { ServerOptions } from './server.js';
+import { DripGuards } from './guards.js';
+import type { GuardSettings } from './guards.js';
+import { TokenState } from './token-state.js';
+import { formatUnits, readTokenInfo } from './erc20.js';
+import type { TokenSpec } from './erc20.js';
+import type { PageConfig } from './page.js';
+import { offerText } from './page.js';
+import { policyLines } from './page-policy.js';
+import { renderGuardMetrics } from './guard-metrics.js';
+import { DEFAULT_NETWORK_NAME } from './options-extra.js';
+
+/** The page's identity (--title, --network-name, --token-symbol, --explorer-url, --rpc-public-url). */
+export interface PageIdentity {
+  title?: string | undefined;
+  networkName?: string | undefined;
+  symbol?: string | undefined;
+  explorerUrl?: string | undefined;
+  rpcPublicUrl?: string | undefined;
+}
 
 export interface FaucetSettings {
   listen: HostPort;
@@ -48,6 +67,10 @@ export interface FaucetSettings {
   log: Logger;
   now: () => number;
   signal: AbortSignal;
+  /** issue #17: page identity, protections (all off when absent), ERC-20 */
+  page?: PageIdentity | undefined;
+  guards?: GuardSettings | undefined;
+  token?: (TokenSpec & { defaultAmount: string }) | undefined;
 }
 
 export interface RunningFaucet {
@@ -91,9 +114,15 @@ export async function startFaucet(s: FaucetSettings): Promise<RunningFaucet> {
   const accounts = s.accounts.map((a) => ({ address: a.address, balance: undefined as bigint | undefined }));
   const chain = new ChainState(pool, accounts, s.refreshIntervalMs, s.now);
   const limits = new DripLimits(new LimitTable(s.ipLimit, s.limitMaxEntries), new LimitTable(s.addressLimit, s.limitMaxEntries));
+  // list files first: a missing or malformed one is a usage error before anything touches the network
+  // (the poll timer is unref'd: a start that fails later leaves nothing holding the process)
+  const guardSettings = s.guards ?? { listReloadMs: 0, refuseContracts: false };
+  const guards = new DripGuards(guardSettings, pool, s.log, s.now, s.amountWei);
+  await guards.start();
   let journal: StateJournal | undefined;
   if (s.stateFile) {
-    const opened = await StateJournal.open(s.stateFile, limits, s.now, s.log, { compactAfterBytes: s.journalCompactAfterBytes });
+    // the journal also carries each drip's share of --daily-budget, so a restart keeps the budget used
+    const opened = await StateJournal.open(s.stateFile, limits, s.now, s.log, { compactAfterBytes: s.journalCompactAfterBytes, budget: guards.budget });
     journal = opened.journal;
     s.log.info({ path: s.stateFile, entries: opened.restored }, 'rate-limit state loaded');
   }
@@ -107,19 +136,49 @@ export async function startFaucet(s: FaucetSettings): Promise<RunningFaucet> {
   if (chain.error !== undefined) s.log.warn({ code: 'E_NO_RPC', rpc: pool.status() }, `no RPC answered yet; drips answer 503 until one does: ${chain.error}`);
 
   const senders = s.accounts.map((a) => new KeySender(a, pool, s.log, { idleResyncMs: s.idleResyncMs, now: s.now }));
+  let token: TokenState | undefined;
+  if (s.token) {
+    let info;
+    try {
+      info = await readTokenInfo(pool, s.token, s.token.defaultAmount);
+    } catch (e) {
+      await journal?.close();
+      if (e instanceof LuxopsError) throw e;
+      throw new LuxopsError('E_TOKEN', `--token ${s.token.address}: cannot read the token's decimals and symbol from the node (${errorMessage(e)})`, { cause: e });
+    }
+    token = new TokenState(info, pool, senders.map((x) => x.address), s.refreshIntervalMs, s.now);
+    await token.refresh();
+    s.log.info({ token: info.address, symbol: info.symbol, decimals: info.decimals, amount: formatUnits(info.amount, info.decimals), gas: token.gas?.toString() }, 'ERC-20 drip enabled');
+  }
+  metrics.extra.push(() => renderGuardMetrics(guards, token, senders.map((x) => x.address)));
   const faucet = new Faucet({
     chain, pool, senders, limits, journal, metrics, log: s.log, now: s.now, amountWei: s.amountWei, minBalanceWei: s.minBalanceWei,
-    wait: s.wait, receiptTimeoutMs: s.receiptTimeoutMs, signal: s.signal,
+    wait: s.wait, receiptTimeoutMs: s.receiptTimeoutMs, signal: s.signal, guards, token,
+  });
+  const id = s.page ?? {};
+  const networkName = id.networkName ?? DEFAULT_NETWORK_NAME;
+  const symbol = id.symbol ?? 'LUX';
+  const tokenShown = token ? { amount: formatUnits(token.info.amount, token.info.decimals), symbol: token.info.symbol, address: token.info.address } : undefined;
+  const amountShown = s.amountWei > 0n ? formatTokens(s.amountWei) : undefined;
+  const offer = offerText({ amount: amountShown, symbol, token: tokenShown });
+  const policy = policyLines({
+    offer, ipLimit: s.ipLimit, addressLimit: s.addressLimit, pow: guards.pow !== undefined, refuseContracts: guardSettings.refuseContracts,
+    budget: guardSettings.dailyBudgetWei !== undefined ? `${formatTokens(guardSettings.dailyBudgetWei)} ${symbol}` : undefined,
+  });
+  const pageConfig = (): PageConfig => ({
+    title: id.title ?? `${networkName} faucet`, networkName, symbol, chainId: chain.chainId ?? s.chainId, amount: amountShown, token: tokenShown,
+    faucetAddress: senders[0]!.address, explorerUrl: id.explorerUrl, rpcPublicUrl: id.rpcPublicUrl, policy, pow: guards.pow !== undefined,
   });
   let ready = false;
   const opts: ServerOptions = {
     faucet, metrics, trustProxy: s.trustProxy, requestTimeoutMs: s.requestTimeoutMs, log: s.log, ready: () => ready,
-    page: { amount: formatTokens(s.amountWei), faucetAddress: senders[0]!.address, chainId: chain.chainId ?? s.chainId },
+    pages: { page: pageConfig, guards, limitPeek: (a, ip) => faucet.limitPeek(a, ip), trustProxy: s.trustProxy, now: s.now },
     gauges: () => ({
       accounts: senders.map((snd, i) => ({ address: snd.address, balanceWei: accounts[i]!.balance, inFlight: snd.inFlight, nextNonce: snd.nextNonce, unsettled: snd.unsettled.length, resyncs: snd.resyncs, reconciled: snd.reconciled })),
       rpc: pool.status(),
       limitEntries: { ip: limits.ip.size, address: limits.address.size },
       stateWriteErrors: journal?.writeErrors ?? 0,
+      dripAmountWei: s.amountWei,
     }),
   };
   const server = createFaucetServer(opts);
@@ -142,6 +201,7 @@ export async function startFaucet(s: FaucetSettings): Promise<RunningFaucet> {
     url, port, adminUrl, faucet, metrics, senders,
     async close() {
       ready = false;
+      guards.stop();
       await Promise.all([closeServer(server), admin ? closeServer(admin) : undefined]);
       for (const snd of senders) snd.close();
       await journal?.close();

@@ -8,6 +8,7 @@
 //   {"luxops":"faucet-state","v":2}          header
 //   {"t":1700000000000,"ip":"1.2.3.4","a":"0xab..","c":7}   a charge (c: id while its send is open)
 //   {"r":7}                                  release of charge 7 (its transfer was never sent)
+//   a charge also carries "w" (wei, decimal string) when --daily-budget is on: its share of the budget
 import { open, readFile, readdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -15,6 +16,7 @@ import { ensureDir, replaceFileAtomic } from '../core/files.js';
 import { LuxopsError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { DripLimits } from './rate-limiter.js';
+import type { RollingBudget } from './budget.js';
 
 const HEADER = JSON.stringify({ luxops: 'faucet-state', v: 2 });
 
@@ -22,6 +24,8 @@ interface Charge {
   t: number;
   ip?: string;
   a?: string;
+  /** wei taken from --daily-budget */
+  w?: string;
   c?: number;
 }
 
@@ -70,7 +74,9 @@ function parseV1(path: string, text: string): Charge[] {
 
 export interface JournalOptions {
   /** rewrite compacted once this many bytes were appended since the last rewrite (and the file doubled) */
-  compactAfterBytes?: number;
+  compactAfterBytes?: number | undefined;
+  /** --daily-budget: restored from and journaled with the charges */
+  budget?: RollingBudget | undefined;
 }
 
 export class StateJournal {
@@ -92,11 +98,12 @@ export class StateJournal {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly compactAfter: number,
+    private readonly budget: RollingBudget | undefined,
   ) {}
 
   /** Remove temp files, load the journal into `limits`, rewrite it compacted, open it for appends. */
   static async open(path: string, limits: DripLimits, now: () => number, log: Logger, opts: JournalOptions = {}): Promise<{ journal: StateJournal; restored: number }> {
-    const j = new StateJournal(path, limits, now, log, opts.compactAfterBytes ?? 1024 * 1024);
+    const j = new StateJournal(path, limits, now, log, opts.compactAfterBytes ?? 1024 * 1024, opts.budget);
     try {
       await ensureDir(dirname(path));
       await removeStaleTemps(path, log);
@@ -120,6 +127,7 @@ export class StateJournal {
     const t = now();
     limits.ip.restore(ip, t);
     limits.address.restore(address, t);
+    opts.budget?.restore(charges.flatMap((c) => (c.w !== undefined ? [[c.t, c.w]] : [])));
     try {
       await j.compact();
     } catch (e) {
@@ -129,10 +137,10 @@ export class StateJournal {
   }
 
   /** Journal a charge and wait until it is on disk; returns its id for settle/release. */
-  async charge(ip: string, address: string, t: number): Promise<number> {
+  async charge(ip: string, address: string, t: number, budgetWei?: bigint): Promise<number> {
     const id = this.nextId++;
-    const rec: Charge = { t, ...(this.limits.ip.enabled ? { ip } : {}), ...(this.limits.address.enabled ? { a: address } : {}) };
-    if (rec.ip === undefined && rec.a === undefined) return id;
+    const rec: Charge = { t, ...(this.limits.ip.enabled ? { ip } : {}), ...(this.limits.address.enabled ? { a: address } : {}), ...(budgetWei !== undefined ? { w: budgetWei.toString() } : {}) };
+    if (rec.ip === undefined && rec.a === undefined && rec.w === undefined) return id;
     this.openCharges.set(id, rec);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -209,6 +217,7 @@ export class StateJournal {
     const lines = [HEADER];
     for (const [ip, ts] of Object.entries(this.limits.ip.snapshot(t))) for (const x of ts) lines.push(JSON.stringify({ t: x, ip }));
     for (const [a, ts] of Object.entries(this.limits.address.snapshot(t))) for (const x of ts) lines.push(JSON.stringify({ t: x, a }));
+    for (const [x, w] of this.budget?.snapshot() ?? []) lines.push(JSON.stringify({ t: x, w }));
     for (const [c, rec] of this.openCharges) lines.push(JSON.stringify({ ...rec, c }));
     const text = lines.join('\n') + '\n';
     await replaceFileAtomic(this.path, 0o600, async (tmp) => {

@@ -145,7 +145,7 @@ test('GET / is a self-contained page with a strict CSP', async () => {
   assert.match(String(r.headers['content-type']), /text\/html/);
   assert.doesNotMatch(r.text, /(src|href)=["']?(https?:)?\/\//i, 'no external assets');
   assert.match(String(r.headers['content-security-policy']), /default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'/);
-  assert.match(r.text, /chain 96369/);
+  assert.match(r.text, /chain ID 96369/);
 });
 
 test('a client that never finishes its headers is cut off and does not block others', async () => {

@@ -9,7 +9,7 @@ import { DripLimits, LimitTable } from '../../src/faucet/rate-limiter.js';
 import { parseDripBody } from '../../src/faucet/body.js';
 import { Metrics } from '../../src/faucet/metrics.js';
 import { normalizeKey, parseKeysYaml } from '../../src/faucet/keys.js';
-import { renderPage } from '../../src/faucet/page.js';
+import { renderPage, CSP } from '../../src/faucet/page.js';
 import { UsageError } from '../../src/core/errors.js';
 
 test('token amounts are exact to 18 decimals', () => {
@@ -95,9 +95,11 @@ test('rate limiter memory is bounded: least recently charged keys go first', () 
 });
 
 test('drip bodies: JSON or form, anything else 400', () => {
-  assert.deepEqual(parseDripBody('application/json; charset=utf-8', Buffer.from('{"address":"0x1"}')), { ok: true, address: '0x1' });
-  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('address=0x2&x=1')), { ok: true, address: '0x2' });
-  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('x=1')), { ok: true, address: undefined });
+  assert.deepEqual(parseDripBody('application/json; charset=utf-8', Buffer.from('{"address":"0x1"}')), { ok: true, address: '0x1', challenge: undefined, nonce: undefined });
+  assert.deepEqual(parseDripBody('application/json', Buffer.from('{"address":"0x1","challenge":"c","nonce":"5"}')), { ok: true, address: '0x1', challenge: 'c', nonce: '5' });
+  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('address=0x2&pow_challenge=c&pow_nonce=5')), { ok: true, address: '0x2', challenge: 'c', nonce: '5' });
+  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('address=0x2&x=1')), { ok: true, address: '0x2', challenge: undefined, nonce: undefined });
+  assert.deepEqual(parseDripBody('application/x-www-form-urlencoded', Buffer.from('x=1')), { ok: true, address: undefined, challenge: undefined, nonce: undefined });
   assert.equal((parseDripBody('application/json', Buffer.from('nope')) as { status: number }).status, 400);
   assert.equal((parseDripBody('application/json', Buffer.from('null')) as { status: number }).status, 400);
   assert.equal((parseDripBody(undefined, Buffer.from('{}')) as { status: number }).status, 400);
@@ -118,6 +120,7 @@ test('metrics text: luxops_faucet_ names, counters, histogram buckets cumulative
     rpc: [{ url: 'http://a/"x"', ok: false }],
     limitEntries: { ip: 1, address: 2 },
     stateWriteErrors: 0,
+    dripAmountWei: 25n * 10n ** 17n,
   });
   assert.match(text, /^luxops_faucet_drips_total\{outcome="sent"\} 2$/m);
   assert.match(text, /^# TYPE luxops_faucet_drips_total counter$/m);
@@ -130,6 +133,9 @@ test('metrics text: luxops_faucet_ names, counters, histogram buckets cumulative
   assert.match(text, /^luxops_faucet_rpc_errors_total\{method="eth_getBalance",kind="rpc_error"\} 1$/m);
   assert.match(text, /^luxops_faucet_balance_wei\{address="0xabc"\} 1000000000000500000000000000000$/m);
   assert.match(text, /^luxops_faucet_balance_tokens\{address="0xabc"\} 1000000000000.5$/m);
+  // the alert's "drips left": balance_tokens / drip_amount_tokens
+  assert.match(text, /^luxops_faucet_drip_amount_tokens 2.5$/m);
+  assert.match(text, /^luxops_faucet_drip_amount_wei 2500000000000000000$/m);
   assert.match(text, /^luxops_faucet_nonce_in_flight\{address="0xabc"\} 2$/m);
   assert.match(text, /^luxops_faucet_unsettled_transfers\{address="0xabc"\} 1$/m);
   assert.match(text, /^luxops_faucet_reconciled_transfers_total\{result="found"\} 1$/m);
@@ -152,8 +158,8 @@ test('keys: 0x optional, whitespace trimmed, YAML list of key entries, errors ne
 });
 
 test('page escapes what it shows and its CSP hashes the inline code', () => {
-  const { html, csp } = renderPage({ amount: '<b>1</b>', faucetAddress: '0x"a' });
+  const html = renderPage({ title: 't', networkName: 'n', symbol: 'LUX', amount: '<b>1</b>', faucetAddress: '0x"a', policy: [], pow: false });
   assert.ok(!html.includes('<b>1</b>'));
   assert.ok(html.includes('0x&#34;a'));
-  assert.match(csp, /script-src 'sha256-[A-Za-z0-9+/=]{44}'/);
+  assert.match(CSP, /script-src 'sha256-[A-Za-z0-9+/=]{44}'/);
 });

@@ -20,6 +20,10 @@ export const commands: readonly Command[] = [
     () => import('./rlp-import/restore-command.js').then((m) => m.restoreSnapshotCommand),
   ),
   lazyCommand(
+    { name: 'snapshot-create', summary: 'stream a .tar.gz/.tar.zst of a stopped node\'s data dir to S3 or an HTTP PUT, with <name>.sha256 (what restore-snapshot restores)' },
+    () => import('./snapshot/create-command.js').then((m) => m.snapshotCreateCommand),
+  ),
+  lazyCommand(
     { name: 'key-downloader', summary: 'download the TLS staking key + certificate from S3 (KMS envelope), verify the NodeID, write them safely' },
     () => import('./key-downloader/command.js').then((m) => m.keyDownloaderCommand),
   ),

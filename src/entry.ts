@@ -5,9 +5,24 @@ import { dispatch } from './core/dispatch.js';
 import type { Command, Deps } from './core/command.js';
 import { installShutdown } from './core/shutdown.js';
 import { chunkLoads } from './core/embedded-chunk.js';
+import { EXIT } from './core/exit-codes.js';
 
 declare const __LUXOPS_VERSION__: string | undefined;
 export const VERSION: string = typeof __LUXOPS_VERSION__ === 'string' ? __LUXOPS_VERSION__ : '0.0.0-dev';
+
+/** The oldest Node.js the bundles run on: undici 8 (the HTTP client) needs 22.19. */
+export const MIN_NODE = '22.19.0';
+
+/** True when `version` (process.versions.node, e.g. "20.20.2") is at least MIN_NODE. */
+export function nodeSupported(version: string, min: string = MIN_NODE): boolean {
+  const a = version.split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
 
 function detectSea(): boolean {
   // node:sea is false everywhere but the single executable; getBuiltinModule (Node >= 20.16) avoids
@@ -18,9 +33,13 @@ function detectSea(): boolean {
 
 /** Run the dispatcher for this process and exit with its code. */
 export function runEntry(commands: readonly Command[], fixed?: string): void {
-  // stderr carries JSON log lines only: the AWS SDK's multi-line Node-version notice (printed on
-  // Node 20; the single executable runs Node 22) would break log parsers. Operators can opt back in.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // A bundle started by an older node (Debian's Node 20) would fail later and obscurely, inside
+  // undici (and the AWS SDK would print its multi-line end-of-support notice, which is not JSON);
+  // say so once, up front. The single executable always carries its own Node 24.
+  if (!nodeSupported(process.versions.node)) {
+    process.stderr.write(`luxops: needs Node.js >= ${MIN_NODE}, this is ${process.version} (the single executable dist/luxops brings its own Node)\n`);
+    process.exit(EXIT.FAILURE);
+  }
   const isSea = detectSea();
   // SEA: argv = [exe, exe, ...args] and argv0 keeps the name we were invoked as (a symlink name).
   // Script: argv = [node, script, ...args]; argv[1] keeps the symlink path as typed.

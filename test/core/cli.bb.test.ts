@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, symlinkSync, statSync, readFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
@@ -99,7 +100,7 @@ test('single executable: utility chunks load from their build-time V8 code cache
   const st = await runBin(BINARIES.sea, ['startup', '--help'], { env });
   assert.equal(st.code, 0, st.stderr);
   assert.deepEqual(JSON.parse(st.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:startup/command.cjs': 'code-cache' });
-  // the .cjs bundle runs on any Node >= 20, so it compiles from source
+  // the .cjs bundle runs on whatever node starts it (no code cache), so it compiles from source
   const cjs = await runBin(process.execPath, [BINARIES.cjs, 'startup', '--help'], { env });
   assert.deepEqual(JSON.parse(cjs.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:startup/command.cjs': 'source' });
   // an s3:// source is a chunk inside rlp-import's chunk, loaded when used (here: up to a refused HEAD)
@@ -110,4 +111,23 @@ test('single executable: utility chunks load from their build-time V8 code cache
   });
   assert.equal(rlp.code, 1);
   assert.deepEqual(JSON.parse(rlp.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:rlp-import/command.cjs': 'code-cache', 'luxops:rlp-import/s3-source.cjs': 'code-cache' });
+});
+
+/** A node on PATH older than the bundles accept (Debian's Node 20 on the dev machine), if any. */
+function olderNode(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const node = join(dir, 'node');
+    if (!dir || node === process.execPath || !existsSync(node)) continue;
+    const v = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+    const [major = 0, minor = 0] = v.split('.').map(Number);
+    if (major > 0 && (major < 22 || (major === 22 && minor < 19))) return node;
+  }
+  return undefined;
+}
+
+test('cjs on a Node older than 22.19: one line saying what is needed, exit 1', { skip: olderNode() ? false : 'no node older than 22.19 on PATH' }, async () => {
+  const r = await runBin(olderNode()!, [BINARIES.cjs, '--version']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^luxops: needs Node\.js >= 22\.19\.0, this is v\d+\.\d+\.\d+ \(the single executable dist\/luxops brings its own Node\)\n$/);
+  assert.equal(r.stdout, '');
 });

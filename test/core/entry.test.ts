@@ -20,3 +20,11 @@ test('entry: unknown command exits 2 through process.exitCode', async () => {
   assert.equal(none.code, 2);
   assert.match(none.stderr, /Usage: luxops <command>/);
 });
+
+test('nodeSupported: the bundles need Node >= 22.19 (undici 8)', async () => {
+  const { nodeSupported, MIN_NODE } = await import('../../src/entry.js');
+  assert.equal(MIN_NODE, '22.19.0');
+  for (const v of ['22.19.0', '22.20.1', '23.0.0', '24.22.3', '26.1.0']) assert.equal(nodeSupported(v), true, v);
+  for (const v of ['20.20.2', '22.18.9', '22.9.0', '18.0.0']) assert.equal(nodeSupported(v), false, v);
+  assert.equal(nodeSupported(process.versions.node), true);
+});

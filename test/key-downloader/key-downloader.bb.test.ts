@@ -1,5 +1,5 @@
 // Black-box: the built executables (dist/luxops.cjs under node, the dist/luxops single executable on
-// Node 22 with native zstd, and the per-utility bundle) upload with key-uploader and download with
+// Node 24 with native zstd, and the per-utility bundle) upload with key-uploader and download with
 // key-downloader against s3rver + fake-kms; objects are opened independently to check the envelope.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -155,8 +155,10 @@ const CHUNK = 1 << 20;
 
 type Sink = ReturnType<tar.Pack['entry']>;
 
-function waitDrain(s: NodeJS.EventEmitter): Promise<void> {
+function waitDrain(s: NodeJS.EventEmitter & { destroyed?: boolean; destroying?: boolean }): Promise<void> {
   return new Promise((resolve, reject) => {
+    // already closed: no event will come
+    if (s.destroyed || s.destroying) return reject(new Error('tar stream closed'));
     const done = (ok: boolean) => () => {
       s.off('drain', onDrain);
       s.off('close', onClose);

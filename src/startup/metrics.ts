@@ -18,6 +18,17 @@ export function renderMetrics(state: SupervisorState): string {
   family(out, 'luxops_startup_health_polls_total', 'counter', 'luxd health polls.', [['', state.counters.healthPolls]]);
   family(out, 'luxops_startup_health_poll_failures_total', 'counter', 'luxd health polls that were not healthy.', [['', state.counters.healthFailures]]);
   family(out, 'luxops_startup_alias_failures_total', 'counter', 'admin.aliasChain calls that failed permanently or ran out of retries.', [['', state.counters.aliasFailures]]);
+  const c = state.cchain;
+  family(out, 'luxops_startup_cchain_corrupt', 'gauge', '1 while the C-chain state probe finds the state unreadable (luxd answers "missing trie node" and the like).', [['', c.state === 'corrupt' ? 1 : 0]]);
+  family(out, 'luxops_startup_cchain_corruptions_total', 'counter', 'Confirmed detections of an unreadable C-chain state.', [['', state.counters.cchainCorruptions]]);
+  family(out, 'luxops_startup_cchain_recovering', 'gauge', '1 while an automatic C-chain recovery runs.', [['', c.recovery ? 1 : 0]]);
+  family(out, 'luxops_startup_cchain_recoveries_total', 'counter', 'Automatic C-chain recoveries by outcome (refused = over the bound or not allowed).', [
+    ['{outcome="started"}', state.counters.recoveriesStarted],
+    ['{outcome="recovered"}', state.counters.recoveriesRecovered],
+    ['{outcome="failed"}', state.counters.recoveriesFailed],
+    ['{outcome="refused"}', state.counters.recoveriesRefused],
+  ]);
+  if (c.height !== undefined) family(out, 'luxops_startup_cchain_height', 'gauge', 'C-chain height at the last state probe.', [['', c.height]]);
   const imp = state.import;
   if (imp) {
     family(out, 'luxops_startup_import_bytes', 'gauge', 'Bytes of the RLP export downloaded so far.', [['', imp.bytes ?? 0]]);

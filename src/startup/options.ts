@@ -3,6 +3,7 @@
 import { prefixOptions } from '../core/options.js';
 import type { OptionDef, ConfigOf } from '../core/options.js';
 import { rlpImportOptions } from '../rlp-import/options.js';
+import { restoreSnapshotOptions } from '../rlp-import/restore-options.js';
 
 /** The supervisor's own flags (without the rlp group). */
 export const startupOwnOptions = [
@@ -22,13 +23,20 @@ export const startupOwnOptions = [
   { name: 'network-id', type: 'int', min: 0, help: 'network id (for --clear-chain-data): 1 mainnet, 2 testnet, 3 devnet' },
   { name: 'cchain-id', type: 'string', metavar: 'ID', help: 'C-chain blockchain ID (for --clear-chain-data)' },
   { name: 'strict', type: 'bool', help: 'any post-start failure (health timeout, alias, import) stops luxd and exits 1' },
+  { name: 'cchain-probe-interval', type: 'duration', default: '60s', min: 0, help: 'read the C-chain state (eth_blockNumber + eth_getBalance at latest, and luxd\'s C health check) this often once post-start is done; 0 = never' },
+  { name: 'cchain-recovery', type: 'enum', choices: ['off', 'reimport', 'restore'], default: 'off', help: 'when the C-chain state is corrupt: off = report only; reimport = stop luxd, clear the C-chain data and the import marker, start luxd, import again (--rlp-*); restore = stop luxd, restore --snapshot-url into a staging dir, swap its C-chain dir in, start luxd' },
+  { name: 'cchain-recovery-max', type: 'int', default: '2', min: 0, max: 100, help: 'at most this many automatic recoveries per --cchain-recovery-window (counted in <data-dir>/.luxops-cchain-recovery.json, so restarts do not reset it)' },
+  { name: 'cchain-recovery-window', type: 'duration', default: '24h', min: 1000, help: 'the window --cchain-recovery-max counts in' },
 ] as const satisfies readonly OptionDef[];
 
 /** The rlp-import table under `rlp-`. */
 export const startupRlpOptions = prefixOptions(rlpImportOptions, 'rlp-');
 
+/** restore-snapshot's table under `snapshot-`, for `--cchain-recovery restore` (the data dir and marker are startup's). */
+export const startupSnapshotOptions = prefixOptions(restoreSnapshotOptions.filter((d) => d.name !== 'data-dir' && d.name !== 'marker'), 'snapshot-');
+
 /** The full table `startup` parses. */
-export const startupOptions = [...startupOwnOptions, ...startupRlpOptions] as const;
+export const startupOptions = [...startupOwnOptions, ...startupRlpOptions, ...startupSnapshotOptions] as const;
 
 /** The typed config of startup's own flags; the rlp group is read back with `unprefixConfig`. */
 export type StartupConfig = ConfigOf<typeof startupOwnOptions> & Readonly<Record<string, unknown>>;

@@ -92,7 +92,7 @@ test('metrics are Prometheus text: HELP/TYPE per family, counters, one phase set
   assert.match(m, /^luxops_startup_luxd_healthy 1$/m);
   assert.equal(m.match(/^luxops_startup_phase\{.*\} 1$/gm)?.length, 1);
   assert.doesNotMatch(m, /import/);
-  for (const line of m.trimEnd().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{phase="[a-z-]+"\})? -?[\d.]+)$/);
+  for (const line of m.trimEnd().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{(phase|outcome)="[a-z-]+"\})? -?[\d.]+)$/);
 });
 
 test('a taken --status-listen port is a clear runtime error', async () => {

@@ -71,6 +71,8 @@ export function startCChainMonitor(o: CChainMonitorOptions): CChainMonitor {
 
   const record = (v: ProbeVerdict) => {
     st.cchain.checkedAt = new Date(now()).toISOString();
+    // any answer ends the wait after post-start (an inconclusive one is health's business)
+    st.cchainCheckPending = false;
     if (v.state === 'ok') {
       if (st.cchain.state === 'corrupt') o.log.info({ height: v.height, since: st.cchain.since }, 'C-chain state reads work again');
       st.cchain.state = 'ok';

@@ -98,6 +98,8 @@ export function runLifecycle(opts: LifecycleOptions): Promise<StrictFailure> {
       }
     }
     tasksDone = true;
+    // a node that restarted on a corrupt state must not look ready for the moment before the probe
+    if (cchain) state.cchainCheckPending = true;
     state.postStartDone = true;
     if (state.basePhase === 'post-start') state.phase = 'running';
     log.info({ ready: state.readiness().ready }, 'post-start tasks finished');

@@ -62,6 +62,8 @@ export class SupervisorState {
   healthTimedOut = false;
   readonly counters = { healthPolls: 0, healthFailures: 0, aliasFailures: 0, cchainCorruptions: 0, recoveriesStarted: 0, recoveriesRecovered: 0, recoveriesFailed: 0, recoveriesRefused: 0 };
   readonly cchain: CChainStatus = { state: 'unknown' };
+  /** post-start is done and the C-chain state probe has not answered since: not ready yet */
+  cchainCheckPending = false;
   private readonly startedMs: number;
 
   constructor(
@@ -86,6 +88,7 @@ export class SupervisorState {
     if (this.import) this.import = { state: 'pending' };
     this.postStartDone = false;
     this.healthTimedOut = false;
+    this.cchainCheckPending = false;
   }
 
   /** stopping/exited win; then a recovery under way; then a corrupt C-chain; else the lifecycle's phase. */
@@ -127,6 +130,7 @@ export class SupervisorState {
       if (this.import.state === 'pending' || this.import.state === 'running') return { ready: false, reason: `rlp import ${this.import.state}` };
     }
     if (!this.postStartDone) return { ready: false, reason: 'post-start tasks not finished' };
+    if (this.cchainCheckPending) return { ready: false, reason: 'C-chain state not checked yet' };
     return { ready: true };
   }
 

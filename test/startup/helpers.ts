@@ -73,7 +73,7 @@ export interface Running {
 }
 
 /** Start `startup [flags] -- node fake-luxd.mjs [fakeArgs]` in-process with a fresh port and record file. */
-export async function startSupervisor(flags: readonly string[], fakeArgs: readonly string[] = [], deps: Partial<Deps> = {}): Promise<Running> {
+export async function startSupervisor(flags: readonly string[], fakeArgs: readonly string[] = [], deps: Partial<Deps> = {}, env: Record<string, string | undefined> = { PATH: process.env.PATH }): Promise<Running> {
   const port = await freePort();
   const record = join(tempDir(), 'record.json');
   const d = captureDeps(deps);
@@ -84,7 +84,7 @@ export async function startSupervisor(flags: readonly string[], fakeArgs: readon
     ...flags,
     '--', process.execPath, FAKE_LUXD, `--http-port=${port}`, `--fake-record=${record}`, ...fakeArgs,
   ];
-  const done = startupCommand.main(argv, { PATH: process.env.PATH }, d);
+  const done = startupCommand.main(argv, env, d);
   // a test that fails mid-way must not leave luxd running: SIGKILL its group at the end
   after(async () => {
     const rec = readRecord(record);

@@ -109,3 +109,50 @@ test('reimport: detected, stopped, cleared, re-imported, ready at the right heig
   r3.deps.raise('SIGTERM');
   assert.equal(await r3.done, 0);
 });
+
+test('restore: a snapshot made by snapshot-create into s3rver replaces the corrupt C-chain; the import is not repeated', { timeout: 120_000 }, async () => {
+  const { startS3, S3_ENV, runMain } = await import('../rlp-import/helpers.js');
+  const { snapshotCreateCommand } = await import('../../src/snapshot/create-command.js');
+  const srv = await exportServer();
+  const s3 = await startS3('snaps');
+  after(() => s3.close());
+  const root = tempDir();
+
+  // the snapshot: a healthy node at height 120 (stopped), its C-chain dir archived
+  const source = join(root, 'source');
+  const src = await startSupervisor(['--health-interval', '50ms'], [`--data-dir=${source}`, '--fake-persist-chain', '--fake-height=120']);
+  await waitFor(() => readRecord(src.record)?.port, 'source luxd listening');
+  assert.ok(existsSync(join(source, 'chainData', 'network-1', C_ID, 'fake-chain.json')));
+  src.deps.raise('SIGTERM');
+  assert.equal(await src.done, 0);
+  const made = await runMain(snapshotCreateCommand, ['--data-dir', source, '--include', `chainData/network-1/${C_ID}`, '--to', 's3://snaps/c-chain.tar.gz', '--s3-endpoint', s3.endpoint], S3_ENV);
+  assert.equal(made.code, 0, made.deps.err());
+  const sha256 = String(made.deps.logs().find((l) => l.msg === 'snapshot created')!.sha256);
+
+  // the victim: imported the export (height 300), restarted, corrupt
+  const data = join(root, 'data');
+  const restoreFlags = ['--cchain-recovery', 'restore', '--snapshot-url', 's3://snaps/c-chain.tar.gz', '--snapshot-s3-endpoint', s3.endpoint, '--snapshot-sha256', sha256];
+  const env = { PATH: process.env.PATH, ...S3_ENV };
+  const r1 = await startSupervisor(flags(data, srv.url, restoreFlags), fakeArgs(data), {}, env);
+  const sp1 = await r1.statusPort();
+  await waitFor(async () => (await getStatus(sp1, '/readyz')).status === 200, 'run 1 ready', 30_000);
+  r1.deps.raise('SIGTERM');
+  assert.equal(await r1.done, 0);
+
+  const r2 = await startSupervisor(flags(data, srv.url, restoreFlags), fakeArgs(data), {}, env);
+  const sp2 = await r2.statusPort();
+  await waitFor(async () => (await getStatus(sp2, '/status')).body.phase === 'recovering', 'recovering', 30_000);
+  await waitFor(async () => (await getStatus(sp2, '/readyz')).status === 200, 'restored and ready', 60_000);
+  const s = (await getStatus(sp2, '/status')).body;
+  assert.equal(s.cchain.height, 120, 'the snapshot\'s height');
+  assert.equal(s.cchain.lastRecovery.outcome, 'recovered');
+  assert.equal(s.import.state, 'skipped', 'the import marker was kept: no second import');
+  const steps = r2.deps.logs().filter((l) => typeof l.step === 'string').map((l) => l.step);
+  for (const want of ['restoring-snapshot', 'swapping-chain-data', 'starting-luxd', 'verifying-state']) assert.ok(steps.includes(want), `step ${want} in ${steps.join(',')}`);
+  assert.ok(r2.deps.logs().some((l) => l.msg === 'snapshot restored' && l.sha256 === sha256));
+  // no staging dir left
+  const { readdirSync } = await import('node:fs');
+  assert.deepEqual(readdirSync(data).filter((n) => n.startsWith('.luxops-cchain-staging-')), []);
+  r2.deps.raise('SIGTERM');
+  assert.equal(await r2.done, 0);
+});

@@ -115,7 +115,7 @@ export function runLifecycle(opts: LifecycleOptions): Promise<StrictFailure> {
   const cchain = probeEvery > 0
     ? startCChainMonitor({
         apiUrl: opts.apiUrl,
-        prefix: () => prefix,
+        prefix: () => prefix ?? state.apiPrefix,
         intervalMs: probeEvery,
         ...(opts.cchainConfirmDelayMs !== undefined ? { confirmDelayMs: opts.cchainConfirmDelayMs } : {}),
         state,

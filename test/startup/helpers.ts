@@ -88,8 +88,10 @@ export async function startSupervisor(flags: readonly string[], fakeArgs: readon
   // a test that fails mid-way must not leave luxd running: SIGKILL its group at the end
   after(async () => {
     const rec = readRecord(record);
-    const pid = (d.logs().find((l) => String(l.msg).startsWith('started '))?.pid as number | undefined) ?? rec?.pid;
-    if (pid && alive(pid)) {
+    // every luxd this supervisor started (a C-chain recovery starts it again)
+    const pids = new Set([...d.logs().filter((l) => String(l.msg).startsWith('started ')).map((l) => l.pid as number), rec?.pid]);
+    for (const pid of pids) {
+      if (!pid || !alive(pid)) continue;
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {

@@ -3,7 +3,7 @@
 import { defineCommand } from '../core/command.js';
 import { UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
-import { rlpImportOptions } from './options.js';
+import { rlpImportOptions, unverifiedWarning } from './options.js';
 import { runRlpImport, jobPaths } from './import-job.js';
 import { partName } from './plan-parts.js';
 
@@ -43,6 +43,8 @@ export const rlpImportCommand = defineCommand({
     return { output: paths.output, nodePath: paths.nodePath, marker: paths.marker, firstObject: `${config.baseUrl}/${first}` };
   },
   async run({ config, deps, log, env }) {
+    const unverified = unverifiedWarning(config);
+    if (unverified) log.warn({ code: 'W_UNVERIFIED_SOURCE' }, unverified);
     const r = await runRlpImport(config, { log, signal: deps.signal }, { env });
     if (r.status === 'skipped') log.info({ reason: r.reason, height: r.heightBefore }, 'skipped');
     return EXIT.OK;

@@ -16,6 +16,7 @@ export const rlpImportOptions = [
   { name: 'retry-delay', type: 'duration', default: '1s', min: 0, max: 300_000, help: 'first pause before retrying a part (doubles per retry, capped at 30s)' },
   { name: 'sha256', type: 'string', metavar: 'HEX', help: 'expected sha256 of the whole file' },
   { name: 'checksums-url', type: 'url', schemes: ['http', 'https', 's3'], help: 'sha256sum-format list covering parts and/or the whole file' },
+  { name: 'allow-unverified', type: 'bool', help: 'import although neither --sha256 nor --checksums-url is set (only the RLP structure is checked)' },
   { name: 'api-url', type: 'url', default: 'http://127.0.0.1:9630', help: "luxd's HTTP API" },
   { name: 'api-prefix', type: 'enum', choices: ['auto', '/ext', '/v1'], default: 'auto', help: 'route prefix; auto probes /ext then /v1' },
   { name: 'chain', type: 'string', default: 'C', help: 'chain alias or ID to import into' },
@@ -32,3 +33,16 @@ export const rlpImportOptions = [
 ] as const satisfies readonly OptionDef[];
 
 export type RlpImportConfig = ConfigOf<typeof rlpImportOptions>;
+
+/**
+ * Data imported into the chain should be pinned: without --sha256 or --checksums-url, anyone who can
+ * change the export host (or a mutable branch behind it) chooses the blocks. The overlays in deploy/
+ * always pin (a test holds them to it); on the command line an unpinned import still runs (scripts and
+ * pods written before the flag existed keep working) but says so in one warning line, unless the
+ * operator acknowledged it with --allow-unverified. --download-only imports nothing: no warning.
+ * `prefix` is how the flags are spelled for this command (startup: "rlp-").
+ */
+export function unverifiedWarning(config: RlpImportConfig, prefix = ''): string | undefined {
+  if (config.downloadOnly || config.allowUnverified || config.sha256 !== undefined || config.checksumsUrl !== undefined) return undefined;
+  return `importing ${config.file} unverified (only its RLP structure is checked): set --${prefix}sha256 or --${prefix}checksums-url to pin it, or --${prefix}allow-unverified to accept it without this warning`;
+}

@@ -92,6 +92,7 @@ export function runLifecycle(opts: LifecycleOptions): Promise<StrictFailure> {
       } catch (e) {
         if (signal.aborted) throw signal.reason;
         state.import.state = 'failed';
+        state.counters.importFailures++;
         state.import.error = errorMessage(e);
         log.error({ code: (e as { code?: string }).code ?? 'E_IMPORT_FAILED' }, `rlp import failed: ${state.import.error}`);
         fail(`rlp import failed: ${state.import.error}`);

@@ -4,6 +4,8 @@
 import type { ApiPrefix, HealthResult } from '../core/luxd-health.js';
 
 export const PHASES = ['starting', 'waiting-health', 'post-start', 'running', 'degraded', 'recovering', 'stopping', 'exited'] as const;
+/** Upper bound of distinct luxd health check names kept for /metrics. */
+const MAX_TRACKED_CHECKS = 64;
 /** Supervisor phase, in the order they happen. */
 export type Phase = (typeof PHASES)[number];
 
@@ -60,10 +62,16 @@ export class SupervisorState {
   postStartDone = false;
   /** a post-start failure that readiness must report (health timeout, alias, import) */
   healthTimedOut = false;
-  readonly counters = { healthPolls: 0, healthFailures: 0, aliasFailures: 0, cchainCorruptions: 0, recoveriesStarted: 0, recoveriesRecovered: 0, recoveriesFailed: 0, recoveriesRefused: 0 };
+  readonly counters = { healthPolls: 0, healthFailures: 0, aliasFailures: 0, importFailures: 0, cchainCorruptions: 0, recoveriesStarted: 0, recoveriesRecovered: 0, recoveriesFailed: 0, recoveriesRefused: 0 };
   readonly cchain: CChainStatus = { state: 'unknown' };
   /** post-start is done and the C-chain state probe has not answered since: not ready yet */
   cchainCheckPending = false;
+  /**
+   * Every luxd health check seen failing -> failing at the last poll. A check stays listed after it
+   * recovers (as 0), so `luxops_startup_luxd_check_failing{check="C"}` can go 1 -> 0; luxd has a
+   * handful of checks (one per chain plus node-level ones), capped anyway to bound the label set.
+   */
+  readonly checksSeenFailing = new Map<string, boolean>();
   private readonly startedMs: number;
 
   constructor(
@@ -108,6 +116,8 @@ export class SupervisorState {
     this.counters.healthPolls++;
     if (!r.healthy) this.counters.healthFailures++;
     if (prefix !== undefined) this.apiPrefix = prefix;
+    for (const name of this.checksSeenFailing.keys()) this.checksSeenFailing.set(name, false);
+    for (const name of r.failing) if (this.checksSeenFailing.has(name) || this.checksSeenFailing.size < MAX_TRACKED_CHECKS) this.checksSeenFailing.set(name, true);
     this.health = { healthy: r.healthy, checkedAt: new Date(this.now()).toISOString(), failing: r.failing, ...(r.error ? { error: r.error } : {}) };
   }
 

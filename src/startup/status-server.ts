@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { HostPort } from '../core/options.js';
 import { LuxopsError } from '../core/errors.js';
+import { METRICS_CONTENT_TYPE } from '../core/metrics-text.js';
 import { renderMetrics } from './metrics.js';
 import type { SupervisorState } from './state.js';
 
@@ -37,7 +38,7 @@ export function handleStatusRequest(state: SupervisorState, req: http.IncomingMe
     case '/status':
       return json(200, state.snapshot());
     case '/metrics':
-      return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', renderMetrics(state));
+      return send(res, 200, METRICS_CONTENT_TYPE, renderMetrics(state));
     default:
       return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   }

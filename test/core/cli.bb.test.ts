@@ -14,7 +14,7 @@ const variants = [
   // the single executable must run where the only runtime is glibc: empty env, PATH without node
   { label: 'sea', run: (args: string[], env: Record<string, string> = {}) => runBin(BINARIES.sea, args, { env: { PATH: '/nonexistent', ...env } }) },
 ];
-const minimal = ['--base-url', 'http://127.0.0.1:1/exports', '--file', 'lux.rlp'];
+const minimal = ['--base-url', 'http://127.0.0.1:1/exports', '--file', 'lux.rlp', '--allow-unverified'];
 
 test('artifacts: shebang bundle 0755, per-utility bundles, SEA, SHA256SUMS', () => {
   const cjs = readFileSync(BINARIES.cjs, 'utf8');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
-import { NETWORKS, renderOverlay, renderWith, podContainers, containerEnv, containerArgv } from './render.js';
+import { NETWORKS, render, renderOverlay, renderWith, podContainers, containerEnv, containerArgv } from './render.js';
 import type { Network, Obj } from './render.js';
 
 /** Where the images put luxops, mapped to the build output. */
@@ -40,6 +40,11 @@ const cases = [
   ...luxopsRuns('devnet+restore-snapshot', renderWith('devnet', ['deploy/components/restore-snapshot'], {
     'luxops-snapshot': { LUXOPS_URL: 'https://snapshots.example/lux-devnet-data.tar.gz', LUXOPS_DATA_DIR: '/data' },
   })).filter((r) => r.label.endsWith('/restore-snapshot')),
+  // the native sidecar (`startup --attach`) on every network: its env is the same ConfigMaps'
+  ...(Object.keys(NETWORKS) as Network[]).flatMap((net) =>
+    luxopsRuns(`${net}+attach-sidecar`, renderWith(net, ['deploy/components/attach-sidecar', 'deploy/components/pinned-images'], {})).filter((r) => r.label.endsWith('/startup-attach'))),
+  // the example tenant: every luxops container of its own namespace
+  ...luxopsRuns('tenant acme-devnet', render(join(ROOT, 'deploy/tenants/acme-devnet'))),
 ];
 
 test('the renders contain the expected luxops containers', () => {
@@ -49,6 +54,8 @@ test('the renders contain the expected luxops containers', () => {
   }
   assert.ok(names.includes('devnet faucet/faucet') && names.includes('testnet faucet/faucet') && !names.includes('mainnet faucet/faucet'));
   assert.ok(names.includes('devnet+restore-snapshot luxd/restore-snapshot'));
+  for (const net of Object.keys(NETWORKS)) assert.ok(names.includes(`${net}+attach-sidecar luxd/startup-attach`), `${net} sidecar`);
+  assert.ok(names.includes('tenant acme-devnet luxd/luxd') && names.includes('tenant acme-devnet faucet/faucet'));
 });
 
 for (const { label, argv, env } of cases) {
@@ -64,6 +71,7 @@ for (const { label, argv, env } of cases) {
     // {ordinal} resolves from the downward-API HOSTNAME (luxd-3), never another pod's identity
     if (argv[1] === 'key-downloader' || argv[1] === 'signer-downloader') assert.match(r.stdout, /"staking\/3\/[a-z]+\.(key|crt)\.zstd\.encrypted"/);
     if (argv[1] === 'startup') {
+      assert.equal(shown.config.attach, label.endsWith('/startup-attach'));
       assert.deepEqual(shown.config.statusListen, { host: '0.0.0.0', port: 9639 });
       assert.equal((shown.config.alias as string[]).length, 4, 'aliases from LUXOPS_ALIAS');
     }
@@ -84,7 +92,7 @@ function copySources(containerfile: string): Array<{ sources: string[]; dest: st
 
 test('deploy/Containerfile: every COPY source exists after the build and is let through .dockerignore', () => {
   const text = readFileSync(join(ROOT, 'deploy/Containerfile'), 'utf8');
-  assert.match(text, /^FROM gcr\.io\/distroless\//m, 'distroless base');
+  assert.match(text, /^FROM gcr\.io\/distroless\/[a-z0-9-]+:[a-z0-9-]+@sha256:[0-9a-f]{64}$/m, 'distroless base, pinned by digest');
   const copies = copySources(text);
   assert.ok(copies.length > 0);
   const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());

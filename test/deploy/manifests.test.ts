@@ -24,6 +24,7 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
   const luxd = container(sts, 'luxd');
   const luxdEnv = containerEnv(luxd, objs, TEST_VALUES);
   const luxdArgv = containerArgv(luxd, luxdEnv);
+  const node = () => luxdArgv.slice(luxdArgv.indexOf('--') + 2);
 
   test(`${net}: everything in namespace lux-${net}, labelled, the Namespace included`, () => {
     assert.ok(find(objs, 'Namespace', `lux-${net}`));
@@ -102,6 +103,17 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
     assert.deepEqual([port('http'), port('staking'), port('status')], [want.http, want.staking, 9639]);
   });
 
+  test(`${net}: luxd's Host allowlist is explicit (never *) and admits every name the faucet uses`, () => {
+    const hosts = node().find((a) => a.startsWith('--http-allowed-hosts='))!.split('=')[1]!.split(',');
+    assert.ok(!hosts.includes('*') && hosts.includes('localhost'), hosts.join(','));
+    assert.ok(hosts.includes(`luxd-0.luxd-headless.lux-${net}.svc.cluster.local`));
+    const dep = find(objs, 'Deployment', 'faucet');
+    if (dep) {
+      const rpcs = containerEnv(container(dep, 'faucet'), objs, TEST_VALUES).LUXOPS_RPC_URL!.split(',');
+      for (const u of rpcs) assert.ok(hosts.includes(new URL(u).hostname), `${u} would get 403 invalid host`);
+    }
+  });
+
   test(`${net}: RLP import flags come from a ConfigMap as LUXOPS_RLP_* env`, () => {
     const rlpMap = luxd.envFrom!.map((s: any) => s.configMapRef?.name).filter(Boolean).map((n: string) => configMapData(objs, n)).find((d) => Object.keys(d).some((k) => k.startsWith('LUXOPS_RLP_')));
     assert.ok(rlpMap, 'luxd envFrom has a ConfigMap with LUXOPS_RLP_* keys');
@@ -112,11 +124,16 @@ for (const net of Object.keys(NETWORKS) as Network[]) {
       assert.match(rlpMap.LUXOPS_RLP_BASE_URL!, /^https:\/\//);
       assert.equal(rlpMap.LUXOPS_RLP_FILE, `lux-${net}-${want.cchainId}.rlp`);
       assert.equal(rlpMap.LUXOPS_RLP_API_URL, `http://127.0.0.1:${want.http}`);
+      // a mutable source must be pinned by a checksum, never imported unverified
+      assert.ok(rlpMap.LUXOPS_RLP_SHA256 || rlpMap.LUXOPS_RLP_CHECKSUMS_URL, 'LUXOPS_RLP_SHA256 or LUXOPS_RLP_CHECKSUMS_URL');
+      assert.equal(rlpMap.LUXOPS_RLP_ALLOW_UNVERIFIED, undefined);
     }
   });
 
-  test(`${net}: probes: startup tcp on HTTP, readiness /readyz and liveness /livez on 9639`, () => {
-    assert.equal(resolvePort(luxd, luxd.startupProbe.tcpSocket.port), want.http);
+  test(`${net}: probes: startup and liveness /livez, readiness /readyz, all on the supervisor's 9639`, () => {
+    // /livez is up from the spawn: the supervisor, not kubelet, decides how long bootstrapping may take
+    assert.equal(luxd.startupProbe.httpGet.path, '/livez');
+    assert.equal(resolvePort(luxd, luxd.startupProbe.httpGet.port), 9639);
     assert.equal(luxd.readinessProbe.httpGet.path, '/readyz');
     assert.equal(resolvePort(luxd, luxd.readinessProbe.httpGet.port), 9639);
     assert.equal(luxd.livenessProbe.httpGet.path, '/livez');

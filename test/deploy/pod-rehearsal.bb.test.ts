@@ -15,7 +15,7 @@ import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
 import { freePort } from '../helpers/free-port.js';
 import { opensslPair, nodeIdViaOpenssl, BLS_SK, BLS_PK } from '../key-downloader/fixtures.js';
 import { startS3, startFaultServer, tempDir } from '../rlp-import/helpers.js';
-import { buildChain, splitBytes } from '../rlp-import/rlp-fixture.js';
+import { buildChain, splitBytes, sha256hex } from '../rlp-import/rlp-fixture.js';
 // @ts-expect-error plain .mjs fixture without types
 import { startFakeKms } from '../fixtures/fake-kms.mjs';
 
@@ -65,6 +65,13 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   for (const [i, p] of parts.entries()) {
     files[rlpEnv.LUXOPS_RLP_PART_NAME_TEMPLATE!.replace('{file}', file).replace('{part}', partNames[i]!)] = p.data;
   }
+  // the overlay pins the export with a sha256sum list beside the parts (the import refuses unpinned
+  // data): publish one for the test export, the way the README says to produce it
+  const sumsUrl = rlpEnv.LUXOPS_RLP_CHECKSUMS_URL!;
+  assert.ok(sumsUrl.startsWith(`${rlpEnv.LUXOPS_RLP_BASE_URL}/`), `checksums beside the parts: ${sumsUrl}`);
+  files[sumsUrl.slice(rlpEnv.LUXOPS_RLP_BASE_URL!.length + 1)] = Buffer.from(
+    [...parts.map((p, i) => `${sha256hex(p.data)}  ${rlpEnv.LUXOPS_RLP_PART_NAME_TEMPLATE!.replace('{file}', file).replace('{part}', partNames[i]!)}`), `${sha256hex(chain)}  ${file}`, ''].join('\n'),
+  );
   const cdn = await startFaultServer({ files });
   after(() => cdn.close());
 
@@ -157,6 +164,7 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
   const { argv, env } = kubelet(luxd);
   // the export host: the fault server serves every part at its root
   env.LUXOPS_RLP_BASE_URL = cdn.url;
+  env.LUXOPS_RLP_CHECKSUMS_URL = `${cdn.url}${sumsUrl.slice(rlpEnv.LUXOPS_RLP_BASE_URL!.length)}`;
   env.FAKE_LUXD_RECORD = recordPath;
   env.FAKE_LUXD_HEALTHY_AFTER_MS = '400';
   env.FAKE_LUXD_CHAINS = aliasIds.join(',');
@@ -172,15 +180,32 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
+  // kubelet's view: the manifest's own probe paths, on the status port (the only one they use)
   const statusUrl = `http://127.0.0.1:${statusPort}`;
+  const probePath = (kind: string): string => {
+    const p = (luxd as any)[kind].httpGet;
+    assert.equal(p.port, 'status', `${kind} probes the supervisor's status port`);
+    return p.path;
+  };
+  // startup probe: answers as soon as luxd is spawned, long before luxd is healthy
+  let started = 0;
+  for (let i = 0; i < 100 && started !== 200 && child.exitCode === null; i++) {
+    started = (await getStatus(`${statusUrl}${probePath('startupProbe')}`)).status;
+    if (started !== 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(started, 200, `startup probe ${probePath('startupProbe')}\n${stderr.slice(-2000)}`);
   let ready = { status: 0, body: undefined as any };
   for (let i = 0; i < 240 && child.exitCode === null; i++) {
-    ready = await getStatus(`${statusUrl}/readyz`);
+    ready = await getStatus(`${statusUrl}${probePath('readinessProbe')}`);
     if (ready.status === 200) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   assert.equal(ready.status, 200, `readyz never turned 200 (last ${JSON.stringify(ready.body)})\n${stderr.slice(-3000)}`);
-  assert.equal((await getStatus(`${statusUrl}/livez`)).status, 200);
+  assert.equal((await getStatus(`${statusUrl}${probePath('livenessProbe')}`)).status, 200);
+  // in-pod traffic is loopback, which NetworkPolicy never filters: the policy's HTTP rule can stay
+  // closed to every other pod without breaking the supervisor or its import
+  assert.equal(new URL(env.LUXOPS_API_URL!).hostname, '127.0.0.1');
+  assert.equal(new URL(env.LUXOPS_RLP_API_URL!).hostname, '127.0.0.1');
   const status = (await getStatus(`${statusUrl}/status`)).body;
   assert.equal(status.phase, 'running');
   assert.ok(status.aliases.every((a: { state: string }) => a.state === 'done'), JSON.stringify(status.aliases));
@@ -191,6 +216,8 @@ test('pod rehearsal (mainnet overlay): init containers, then the supervised luxd
     assert.equal(record.aliases[alias!], id, `alias ${alias} applied`);
   }
   assert.equal(record.imports.length, 1, 'one import');
+  const markerDoc = JSON.parse(readFileSync(env.LUXOPS_RLP_MARKER!, 'utf8'));
+  assert.equal(markerDoc.sha256, sha256hex(chain), 'the import was verified against the published list');
   assert.equal(record.imports[0].last, BLOCKS);
   assert.equal(record.height, BLOCKS);
   const marker = env.LUXOPS_RLP_MARKER ?? join(env.LUXOPS_RLP_DEST_DIR!, '.rlp-import.done');

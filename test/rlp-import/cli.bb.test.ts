@@ -55,7 +55,7 @@ test('env twins drive the .cjs bundle: import into fake-luxd end to end', async 
   t.after(cleanup);
   srv.setFaults({});
   const r = await runBin(process.execPath, [BINARIES.cjs, 'rlp-import', '--poll-interval', '100ms'], {
-    env: { ...ENV, LUXOPS_BASE_URL: srv.url, LUXOPS_FILE: 'lux.rlp', LUXOPS_PARTS: 'auto', LUXOPS_DEST_DIR: dir, LUXOPS_API_URL: luxd.url },
+    env: { ...ENV, LUXOPS_BASE_URL: srv.url, LUXOPS_FILE: 'lux.rlp', LUXOPS_PARTS: 'auto', LUXOPS_DEST_DIR: dir, LUXOPS_API_URL: luxd.url, LUXOPS_ALLOW_UNVERIFIED: 'true' },
     timeoutMs: 60_000,
   });
   assert.equal(r.code, 0, r.stderr);

@@ -280,7 +280,7 @@ test('s3:// base URL read with ranged GETs from s3rver (parts and a checksums ob
 });
 
 test('usage errors exit 2 naming the flag; --check shows the derived paths', async () => {
-  const base = ['--base-url', 'http://127.0.0.1:9/x', '--file', 'lux.rlp'];
+  const base = ['--base-url', 'http://127.0.0.1:9/x', '--file', 'lux.rlp', '--allow-unverified'];
   for (const [extra, re] of [
     [['--sha256', 'nothex'], /--sha256/],
     [['--file', 'a/b.rlp'], /--file/],

@@ -34,7 +34,7 @@ async function withNode(opts: Record<string, unknown>, t: { after(fn: () => unkn
 }
 
 const base = (luxd: FakeLuxd, dir: string, extra: string[] = []) => [
-  '--base-url', srv.url, '--file', 'lux.rlp', '--parts', 'auto', '--dest-dir', dir, '--api-url', luxd.url, '--poll-interval', '50ms', '--health-timeout', '5s', ...extra,
+  '--base-url', srv.url, '--file', 'lux.rlp', '--parts', 'auto', '--dest-dir', dir, '--api-url', luxd.url, '--poll-interval', '50ms', '--health-timeout', '5s', '--allow-unverified', ...extra,
 ];
 
 test('imports, verifies the height, writes the marker, deletes the file and state', async (t) => {
@@ -69,7 +69,7 @@ test('an existing marker skips everything (no node, no download)', async (t) => 
   t.after(cleanup);
   writeFileSync(join(dir, 'done.json'), '{}');
   srv.requests.length = 0;
-  const { code } = await runMain(rlpImportCommand, ['--base-url', srv.url, '--file', 'lux.rlp', '--dest-dir', dir, '--marker', join(dir, 'done.json'), '--api-url', 'http://127.0.0.1:9']);
+  const { code } = await runMain(rlpImportCommand, ['--base-url', srv.url, '--file', 'lux.rlp', '--dest-dir', dir, '--marker', join(dir, 'done.json'), '--api-url', 'http://127.0.0.1:9', '--allow-unverified']);
   assert.equal(code, 0);
   assert.equal(srv.requests.length, 0);
 });
@@ -122,7 +122,7 @@ test("luxd's import error (parent block missing) is reported verbatim, exit 1", 
   const tail = buildChain(2001, 1000);
   const tailSrv = await startFaultServer({ files: { 'tail.rlp': tail } });
   t.after(() => tailSrv.close());
-  const { code, deps } = await runMain(rlpImportCommand, ['--base-url', tailSrv.url, '--file', 'tail.rlp', '--dest-dir', dir, '--api-url', luxd.url, '--poll-interval', '50ms']);
+  const { code, deps } = await runMain(rlpImportCommand, ['--base-url', tailSrv.url, '--file', 'tail.rlp', '--dest-dir', dir, '--api-url', luxd.url, '--poll-interval', '50ms', '--allow-unverified']);
   assert.equal(code, 1);
   assert.match(String(errorLine(deps, 'E_IMPORT_FAILED')!.msg), /import failed: batch 0: parent block missing - firstBlock=2001/);
 });

@@ -40,7 +40,7 @@ test('--help lists own flags and the rlp group with env twins', async () => {
 
 test('--check resolves env twins, including the rlp group; rlp api url follows --api-url', async () => {
   const d = captureDeps();
-  const env = { LUXOPS_ALIAS: 'zoo=C,bar=X', LUXOPS_RLP_BASE_URL: 'https://exports/lux', LUXOPS_RLP_FILE: 'lux.rlp', LUXOPS_API_URL: 'http://10.0.0.1:9640', LUXOPS_ATTACH: 'true' };
+  const env = { LUXOPS_ALIAS: 'zoo=C,bar=X', LUXOPS_RLP_BASE_URL: 'https://exports/lux', LUXOPS_RLP_FILE: 'lux.rlp', LUXOPS_RLP_CHECKSUMS_URL: 'https://exports/lux/SHA256SUMS', LUXOPS_API_URL: 'http://10.0.0.1:9640', LUXOPS_ATTACH: 'true' };
   assert.equal(await startupCommand.main(['--check'], env, d), 0);
   const shown = JSON.parse(d.out());
   assert.equal(shown.mode, 'attach');
@@ -73,7 +73,7 @@ test('rlp import runs in-process after the aliases; a done marker makes it skipp
   const marker = join(dir, '.rlp-import.done');
   writeFileSync(marker, 'done\n');
   const run = await startSupervisor(
-    ['--alias', 'zoo=C', '--status-listen', '127.0.0.1:0', '--rlp-base-url', 'http://127.0.0.1:9/exports', '--rlp-file', 'lux.rlp', '--rlp-dest-dir', dir, '--rlp-marker', marker],
+    ['--alias', 'zoo=C', '--status-listen', '127.0.0.1:0', '--rlp-base-url', 'http://127.0.0.1:9/exports', '--rlp-file', 'lux.rlp', '--rlp-dest-dir', dir, '--rlp-marker', marker, '--rlp-allow-unverified'],
     [],
   );
   const sp = await run.statusPort();
@@ -87,7 +87,7 @@ test('rlp import runs in-process after the aliases; a done marker makes it skipp
 
 test('a failing rlp import leaves luxd running but not ready; under --strict it stops luxd and exits 1', async () => {
   const dir = tempDir();
-  const flags = ['--rlp-base-url', 'http://127.0.0.1:9/exports', '--rlp-file', 'lux.rlp', '--rlp-dest-dir', dir, '--rlp-retries', '0', '--rlp-min-height', '0'];
+  const flags = ['--rlp-base-url', 'http://127.0.0.1:9/exports', '--rlp-file', 'lux.rlp', '--rlp-dest-dir', dir, '--rlp-retries', '0', '--rlp-min-height', '0', '--rlp-allow-unverified'];
   const run = await startSupervisor([...flags, '--status-listen', '127.0.0.1:0'], []);
   const sp = await run.statusPort();
   const st = await waitFor(async () => {
@@ -96,6 +96,7 @@ test('a failing rlp import leaves luxd running but not ready; under --strict it 
   }, 'import failed', 20_000);
   assert.equal(st.ready, false);
   assert.match(st.reason, /rlp import failed/);
+  assert.match((await getStatus(sp, '/metrics')).text, /^luxops_startup_import_failures_total 1$/m);
   run.deps.raise('SIGTERM');
   assert.equal(await run.done, 0);
   const strict = await startSupervisor([...flags, '--strict'], []);

@@ -91,8 +91,26 @@ test('metrics are Prometheus text: HELP/TYPE per family, counters, one phase set
   assert.match(m, /^luxops_startup_health_poll_failures_total 1$/m);
   assert.match(m, /^luxops_startup_luxd_healthy 1$/m);
   assert.equal(m.match(/^luxops_startup_phase\{.*\} 1$/gm)?.length, 1);
-  assert.doesNotMatch(m, /import/);
-  for (const line of m.trimEnd().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{(phase|outcome)="[a-z-]+"\})? -?[\d.]+)$/);
+  assert.doesNotMatch(m, /luxops_startup_import/);
+  // checks seen failing stay listed: 1 while failing, 0 once they pass again (the C-chain alert)
+  assert.match(m, /^luxops_startup_luxd_check_failing\{check="C"\} 0$/m);
+  assert.match(m, /^luxops_startup_luxd_check_failing\{check="bootstrapped"\} 0$/m);
+  state.recordPoll({ healthy: false, status: 503, failing: ['C'] }, '/ext');
+  assert.match(renderMetrics(state), /^luxops_startup_luxd_check_failing\{check="C"\} 1$/m);
+  // the shared families: build info and the standard process_* set, no custom uptime gauge
+  assert.match(m, /^luxops_build_info\{version="[^"]+",command="startup",node="v\d+\.\d+\.\d+"\} 1$/m);
+  assert.match(m, /^# TYPE process_start_time_seconds gauge$/m);
+  assert.match(m, /^process_resident_memory_bytes \d+$/m);
+  assert.doesNotMatch(m, /uptime/);
+  for (const line of m.trimEnd().split('\n')) assert.match(line, /^(# (HELP|TYPE) (luxops|process)_\w+ .+|(luxops|process)_\w+(\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\})? -?[\d.e+]+)$/);
+});
+
+test('import failures are counted (the alert on luxops_startup_import_failures_total)', () => {
+  const state = new SupervisorState([], true, () => 0);
+  assert.match(renderMetrics(state), /^luxops_startup_import_failures_total 0$/m);
+  state.counters.importFailures++;
+  assert.match(renderMetrics(state), /^# TYPE luxops_startup_import_failures_total counter$/m);
+  assert.match(renderMetrics(state), /^luxops_startup_import_failures_total 1$/m);
 });
 
 test('a taken --status-listen port is a clear runtime error', async () => {

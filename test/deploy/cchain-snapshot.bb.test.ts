@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { BINARIES, ROOT, runBin } from '../helpers/run-bin.js';
 import { render, get, podContainers, containerEnv, containerArgv } from './render.js';
+import { schemaErrors } from './schema.js';
 import type { Obj } from './render.js';
 
 const C_ID = '2ZKbwERx36B5WrYesQGAeTV4NTo4dx6j8pJp2PG8Gj8AqdCnJM';
@@ -77,6 +78,9 @@ test('snapshot-create example: VolumeSnapshot of a validator PVC, a clone, a Job
   get(objs, 'ServiceAccount', 'luxd-snapshot');
   assert.deepEqual(pod.volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'luxd-snapshot-source', readOnly: true } }]);
   const [c] = podContainers(job);
+  assert.match(c!.image, /^ghcr\.io\/luxfi\/luxops:0\.1\.0@sha256:[0-9a-f]{64}$/, 'pinned by digest');
+  // the built-in kinds against the pinned Kubernetes schema (VolumeSnapshot is a CRD: checked above)
+  for (const o of objs.filter((x) => x.kind !== 'VolumeSnapshot')) assert.deepEqual(await schemaErrors(o), [], `${o.kind}/${o.metadata.name}`);
   const env = containerEnv(c!, objs, VALUES);
   assert.ok(c!.volumeMounts.some((m: { name: string; mountPath: string; readOnly?: boolean }) => m.name === 'data' && m.mountPath === env.LUXOPS_DATA_DIR && m.readOnly === true));
   assert.equal(c!.securityContext.readOnlyRootFilesystem, true);

@@ -160,8 +160,7 @@ export const startupCommand = defineCommand({
       if (config.attach) {
         await afterStart();
         // no child here: a corrupt C-chain is reported (and why nothing is done), never repaired
-        const { beginRecovery } = await import('./recovery.js');
-        return await attach({ signals: deps.signals, log, lifecycle: { ...lifecycle, onCorrupt: (v) => void beginRecovery(recovery, v.reason, { state, log, now }) } });
+        return await attach({ signals: deps.signals, log, lifecycle: { ...lifecycle, onCorrupt: (v) => void import('./recovery.js').then((r) => r.beginRecovery(recovery, v.reason, { state, log, now })) } });
       }
       return await supervise({ command: rest, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned: afterStart, recovery, now });
     } finally {

@@ -9,7 +9,6 @@ import type { SignalSource } from '../core/shutdown.js';
 import { EXIT, exitCodeForSignal } from '../core/exit-codes.js';
 import { forwardSignals } from './forward-signals.js';
 import type { LifecycleOptions } from './lifecycle.js';
-import { beginRecovery, endRecovery, recoverData, step } from './recovery.js';
 import type { ActiveRecovery, RecoverySetup } from './recovery.js';
 import { resolveExecutable, spawnChild } from './spawn-child.js';
 import type { ChildExit } from './spawn-child.js';
@@ -52,6 +51,9 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   const recovery: RecoverySetup = opts.recovery ?? { mode: 'off', max: 0, windowMs: 0, plan: undefined };
   // a recovery spans runs: decided in one, verified in the next
   let active: ActiveRecovery | undefined;
+  // loaded on the first detection: it brings node:fs/promises and the state file code, which a
+  // healthy pod never needs (the supervisor's resident memory is budgeted)
+  const rec = () => import('./recovery.js');
   let runs = 0;
 
   const runOnce = async (): Promise<RunEnd> => {
@@ -103,9 +105,9 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
           // the recovered chain is corrupt again: this recovery failed, the bound decides on the next
           const a = active;
           active = undefined;
-          await endRecovery(a, 'failed', { state, log, now, error: `the C-chain is still corrupt after the recovery: ${reason}` });
+          await (await rec()).endRecovery(a, 'failed', { state, log, now, error: `the C-chain is still corrupt after the recovery: ${reason}` });
         }
-        const a = await beginRecovery(recovery, reason, { state, log, now });
+        const a = await (await rec()).beginRecovery(recovery, reason, { state, log, now });
         if (!a || stopRequested || ac.signal.aborted) return;
         recoverWith = a;
         forwarder.stop('C-chain recovery');
@@ -127,13 +129,19 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
         const a = active;
         active = undefined;
         const imp = state.import;
-        if (imp?.state === 'failed') void endRecovery(a, 'failed', { state, log, now, error: `the C-chain answers state reads, but the import failed: ${imp.error ?? 'unknown'}`, height: v.height });
-        else void endRecovery(a, 'recovered', { state, log, now, height: v.height });
+        void rec().then((r) =>
+          imp?.state === 'failed'
+            ? r.endRecovery(a, 'failed', { state, log, now, error: `the C-chain answers state reads, but the import failed: ${imp.error ?? 'unknown'}`, height: v.height })
+            : r.endRecovery(a, 'recovered', { state, log, now, height: v.height }));
       },
       onStep: (s) => {
         if (!active || !state.cchain.recovery) return;
-        step(state, log, s, s === 'importing' ? {} : { pid: child.pid });
-        if (s === 'importing' && state.import) state.cchain.recovery.progress = state.import as unknown as Record<string, unknown>;
+        // the module is loaded: this run is a recovery's
+        void rec().then((r) => {
+          if (!state.cchain.recovery) return;
+          r.step(state, log, s, s === 'importing' ? {} : { pid: child.pid });
+          if (s === 'importing' && state.import) state.cchain.recovery.progress = state.import as unknown as Record<string, unknown>;
+        });
       },
     }).then(
       (f) => {
@@ -157,7 +165,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
     }
     if (recoverWith !== undefined) {
       // stopped for good while the recovery was stopping luxd: it did not happen
-      await endRecovery(recoverWith, 'failed', { state, log, now, error: 'interrupted: the supervisor was stopped before the data was repaired' });
+      await (await rec()).endRecovery(recoverWith, 'failed', { state, log, now, error: 'interrupted: the supervisor was stopped before the data was repaired' });
     }
     if (fatal !== undefined) {
       log.error({ pid: child.pid, ...how, exitCode: fatal.exitCode }, `luxd stopped: ${fatal.message}`);
@@ -185,15 +193,16 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
     };
     opts.signals.on('SIGTERM', onSignal);
     opts.signals.on('SIGINT', onSignal);
+    const r = await rec();
     try {
-      await recoverData(recovery, a, { state, log, signal: ac.signal, env: opts.env });
+      await r.recoverData(recovery, a, { state, log, signal: ac.signal, env: opts.env });
       if (stoppedBy) throw ac.signal.reason;
-      step(state, log, 'starting-luxd');
+      r.step(state, log, 'starting-luxd');
       active = a;
     } catch (e) {
       const error = stoppedBy ? `interrupted by ${stoppedBy}` : errorMessage(e);
       // luxd is started again either way: a node that runs (degraded) beats one that does not
-      await endRecovery(a, 'failed', { state, log, now, error });
+      await r.endRecovery(a, 'failed', { state, log, now, error });
     } finally {
       opts.signals.off('SIGTERM', onSignal);
       opts.signals.off('SIGINT', onSignal);
@@ -204,7 +213,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   for (;;) {
     const end = await runOnce();
     if (end.kind === 'exit') {
-      if (active) await endRecovery(active, 'failed', { state, log, now, error: `luxd exited before the C-chain answered state reads (exit code ${end.code})` });
+      if (active) await (await rec()).endRecovery(active, 'failed', { state, log, now, error: `luxd exited before the C-chain answered state reads (exit code ${end.code})` });
       return end.code;
     }
     const stoppedBy = await repair(end.active);

@@ -16,7 +16,7 @@ export const commands: readonly Command[] = [
     () => import('./rlp-import/command.js').then((m) => m.rlpImportCommand),
   ),
   lazyCommand(
-    { name: 'restore-snapshot', summary: 'stream a .tar/.tar.gz snapshot into the data dir (safe extraction, sha256, marker)' },
+    { name: 'restore-snapshot', summary: 'stream a .tar/.tar.gz/.tar.zst snapshot into the data dir (safe extraction, sha256, marker)' },
     () => import('./rlp-import/restore-command.js').then((m) => m.restoreSnapshotCommand),
   ),
   lazyCommand(

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
-import { createGunzip } from 'node:zlib';
 import { access, mkdtemp, readdir, rename, rm, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -14,6 +13,7 @@ import { ensureDir, writeFileAtomic } from '../core/files.js';
 import { withRetry } from '../core/retry.js';
 import { sourceFor, splitObjectUrl } from './object-source.js';
 import { extractInto, newExtract } from './tar-extract.js';
+import { createDecompressor, formatOfName } from '../snapshot/compress.js';
 import type { RestoreSnapshotConfig } from './restore-options.js';
 
 export interface RestoreResult {
@@ -64,7 +64,7 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
     let head: Buffer | undefined;
     const tap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
-        head ??= chunk.subarray(0, 2);
+        head ??= chunk.subarray(0, 4);
         hash.update(chunk);
         bytes += chunk.length;
         cb(null, chunk);
@@ -72,11 +72,12 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
     });
     const body = Readable.from(res.body as AsyncIterable<Uint8Array>);
     // compression follows the name; a .tar that is really gzip gets a hint in the error
-    const gz = /\.(tgz|gz)$/.test(name);
+    const format = formatOfName(name.replace(/[?#].*$/, '')) ?? 'tar';
+    const gz = format !== 'tar';
     const extract = newExtract();
     // node streams up to the (streamx) tar extractor, which is fed by hand with backpressure
     let chainError: unknown;
-    const out: Duplex = gz ? pipeline(body, tap, createGunzip(), (e) => (chainError ??= e ?? undefined)) : pipeline(body, tap, (e) => (chainError ??= e ?? undefined));
+    const out: Duplex = format !== 'tar' ? pipeline(body, tap, createDecompressor(format), (e) => (chainError ??= e ?? undefined)) : pipeline(body, tap, (e) => (chainError ??= e ?? undefined));
     const feeding = (async () => {
       for await (const chunk of out) {
         if (extract.destroyed) throw new Error('extraction stopped');
@@ -95,8 +96,9 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
       await feeding.catch(() => undefined);
       if (e instanceof LuxopsError) throw e;
       if (signal.aborted) throw signal.reason ?? e;
-      const hint = !gz && head && head[0] === 0x1f && head[1] === 0x8b ? ' (the archive is gzip-compressed; name it .tar.gz or .tgz)' : '';
-      throw new LuxopsError('E_ARCHIVE_CORRUPT', `cannot read ${source.describe(name)} as ${gz ? 'tar.gz' : 'tar'}: ${(e as Error).message}${hint}`, { cause: e });
+      const zstdMagic = head !== undefined && head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd;
+      const hint = !gz && head && head[0] === 0x1f && head[1] === 0x8b ? ' (the archive is gzip-compressed; name it .tar.gz or .tgz)' : format !== 'tar.zst' && zstdMagic ? ' (the archive is zstd-compressed; name it .tar.zst)' : '';
+      throw new LuxopsError('E_ARCHIVE_CORRUPT', `cannot read ${source.describe(name)} as ${format}: ${(e as Error).message}${hint}`, { cause: e });
     }
     const sha256 = hash.digest('hex');
     if (config.sha256 && sha256 !== config.sha256.toLowerCase()) {

@@ -16,8 +16,12 @@ export const commands: readonly Command[] = [
     () => import('./rlp-import/command.js').then((m) => m.rlpImportCommand),
   ),
   lazyCommand(
-    { name: 'restore-snapshot', summary: 'Stream a .tar/.tar.gz snapshot into the data dir (resumable, parallel ranges, safe extraction, sha256, marker)' },
+    { name: 'restore-snapshot', summary: 'Stream a .tar/.tar.gz/.tar.zst snapshot into the data dir (resumable, parallel ranges, safe extraction, sha256, marker)' },
     () => import('./rlp-import/restore-command.js').then((m) => m.restoreSnapshotCommand),
+  ),
+  lazyCommand(
+    { name: 'snapshot-create', summary: 'Stream a .tar.gz/.tar.zst of a stopped node\'s data dir to S3 or an HTTP PUT, with <name>.sha256 (what restore-snapshot restores)' },
+    () => import('./snapshot/create-command.js').then((m) => m.snapshotCreateCommand),
   ),
   lazyCommand(
     { name: 'key-downloader', summary: 'Download the TLS staking key + certificate from S3 (KMS envelope), verify the NodeID, write them safely' },

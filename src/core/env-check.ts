@@ -7,7 +7,7 @@ import type { OptionDef } from './options.js';
 import { closest } from './suggest.js';
 
 /** Every command name (src/registry.ts; test/registry.test.ts keeps the two equal). */
-export const COMMAND_NAMES = ['startup', 'rlp-import', 'restore-snapshot', 'key-downloader', 'signer-downloader', 'key-uploader', 'faucet', 'install'] as const;
+export const COMMAND_NAMES = ['startup', 'rlp-import', 'restore-snapshot', 'snapshot-create', 'key-downloader', 'signer-downloader', 'key-uploader', 'faucet', 'install'] as const;
 
 /** Variables the entry itself reads, whatever the command. */
 export const PROCESS_ENV = ['LUXOPS_DEBUG_CHUNKS'] as const;

@@ -12,6 +12,7 @@ import { Extractor } from './tar-extract.js';
 import type { ExtractStats } from './tar-extract.js';
 import { TarFormatError } from './tar-reader.js';
 import { BackgroundSync } from './restore-staging.js';
+import type { ArchiveFormat } from '../snapshot/compress.js';
 
 /** Logs bytes, totalBytes, rateBps, etaS and entries every `intervalMs` while a restore runs. */
 export class RestoreProgress {
@@ -58,7 +59,7 @@ export interface AttemptOptions {
   readonly name: string;
   readonly head: RemoteObject | undefined;
   readonly staging: string;
-  readonly gz: boolean;
+  readonly format: ArchiveFormat;
   readonly strip: number;
   readonly reserved: (rel: string) => boolean;
   readonly singleStream: boolean;
@@ -97,7 +98,7 @@ export async function restoreAttempt(o: AttemptOptions): Promise<AttemptResult> 
       skippedLogged = true;
     },
   });
-  const sink = new ArchiveSink(extractor, o.gz);
+  const sink = new ArchiveSink(extractor, o.format);
   o.progress.attach(sink, extractor);
   try {
     await fetchOrdered({
@@ -114,8 +115,8 @@ export async function restoreAttempt(o: AttemptOptions): Promise<AttemptResult> 
     await synced.stop();
     if (e instanceof LuxopsError || o.signal.aborted) throw e;
     if (e instanceof ArchiveReadError || e instanceof TarFormatError) {
-      const hint = !o.gz && sink.looksGzip ? ' (the archive is gzip-compressed; name it .tar.gz or .tgz)' : '';
-      throw new LuxopsError('E_ARCHIVE_CORRUPT', `cannot read ${url} as ${o.gz ? 'tar.gz' : 'tar'}: ${e.message}${hint}; nothing was restored`, { cause: e });
+      const hint = o.format !== 'tar.gz' && sink.looksGzip ? ' (the archive is gzip-compressed; name it .tar.gz or .tgz)' : o.format !== 'tar.zst' && sink.looksZstd ? ' (the archive is zstd-compressed; name it .tar.zst)' : '';
+      throw new LuxopsError('E_ARCHIVE_CORRUPT', `cannot read ${url} as ${o.format}: ${e.message}${hint}; nothing was restored`, { cause: e });
     }
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {

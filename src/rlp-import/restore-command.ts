@@ -1,15 +1,16 @@
-// `luxops restore-snapshot`: stream a .tar/.tar.gz data-dir snapshot into --data-dir, safely.
+// `luxops restore-snapshot`: stream a .tar/.tar.gz/.tar.zst data-dir snapshot into --data-dir, safely.
 import { defineCommand } from '../core/command.js';
 import { UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
 import { restoreSnapshotOptions } from './restore-options.js';
+import { formatOfName, hasZstd, zstdUnavailable } from '../snapshot/compress.js';
 import { runRestoreSnapshot, restoreMarkerPath } from './restore-job.js';
 import { redactUrl } from '../core/redact-url.js';
 
 /** The restore-snapshot command. */
 export const restoreSnapshotCommand = defineCommand({
   name: 'restore-snapshot',
-  summary: 'Stream a .tar/.tar.gz snapshot into the data dir (resumable, parallel ranges, safe extraction, sha256, marker)',
+  summary: 'Stream a .tar/.tar.gz/.tar.zst snapshot into the data dir (resumable, parallel ranges, safe extraction, sha256, marker)',
   usage: '--url URL --data-dir DIR [flags]',
   options: restoreSnapshotOptions,
   helpExtra: [
@@ -27,9 +28,11 @@ export const restoreSnapshotCommand = defineCommand({
     if (config.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(config.sha256)) {
       throw new UsageError(`invalid value for --sha256: ${JSON.stringify(config.sha256)}, expected 64 hex digits`, 'E_BAD_OPTION');
     }
-    if (!/\.(tar|tar\.gz|tgz)$/.test(new URL(config.url).pathname)) {
-      throw new UsageError(`invalid value for --url: ${JSON.stringify(redactUrl(config.url))}, expected a .tar, .tar.gz or .tgz archive`, 'E_BAD_OPTION');
+    const format = formatOfName(config.url.startsWith('s3://') ? config.url : new URL(config.url).pathname);
+    if (format === undefined) {
+      throw new UsageError(`invalid value for --url: ${JSON.stringify(redactUrl(config.url))}, expected a .tar, .tar.gz, .tgz, .tar.zst or .tzst archive`, 'E_BAD_OPTION');
     }
+    if (format === 'tar.zst' && !hasZstd()) throw new UsageError(zstdUnavailable('a .tar.zst --url'), 'E_ZSTD_UNAVAILABLE');
   },
   describe({ config }) {
     return { marker: restoreMarkerPath(config) };

@@ -1,4 +1,4 @@
-// restore-snapshot's job: stream the archive (never stored whole) in order through sha256, gunzip
+// restore-snapshot's job: stream the archive (never stored whole) in order through sha256, gunzip/zstd
 // and a safe tar extractor into a staging dir inside --data-dir; require the archive's end marker
 // and at least one entry, resolve every symlink the archive made, check the digest, fsync the
 // staged tree, then move the entries into place and write the marker. Any failure before the move
@@ -19,6 +19,7 @@ import { STAGING_PREFIX, createStaging, removeStaleStaging, moveInto, fsyncAll }
 import { RestartFromZero } from './ordered-fetch.js';
 import { restoreAttempt, RestoreProgress } from './restore-attempt.js';
 import type { AttemptResult } from './restore-attempt.js';
+import { formatOfName } from '../snapshot/compress.js';
 import type { RestoreSnapshotConfig } from './restore-options.js';
 
 export interface RestoreResult {
@@ -89,7 +90,7 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
   await removeStaleStaging(config.dataDir, log);
   const { base, name } = splitObjectUrl(config.url);
   const pathname = name.replace(/[?#].*$/, '');
-  const gz = /\.(tgz|gz)$/.test(pathname);
+  const format = formatOfName(pathname) ?? 'tar';
   const url = redactUrl(config.url);
   const source = sourceFor(base, { s3Endpoint: config.s3Endpoint, s3Region: config.s3Region, env: ctx.env, log });
   const started = Date.now();
@@ -109,7 +110,7 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
       let attempt: AttemptResult | undefined;
       try {
         const r = (attempt = await restoreAttempt({
-          source, name, head, staging, gz, strip: config.stripComponents, reserved: reservedPaths(config.dataDir, marker), singleStream,
+          source, name, head, staging, format, strip: config.stripComponents, reserved: reservedPaths(config.dataDir, marker), singleStream,
           concurrency: config.concurrency, chunkBytes, retries: config.retries, retryDelayMs: config.retryDelay, stallTimeoutMs: config.stallTimeout,
           log, signal, progress,
         }));
@@ -128,7 +129,7 @@ export async function runRestoreSnapshot(config: RestoreSnapshotConfig, ctx: { l
         const touched = await moveInto(staging, config.dataDir);
         await rm(staging, { recursive: true, force: true });
         for (const d of new Set([...touched, config.dataDir])) await fsyncDir(d);
-        const verified = [...(expected !== undefined ? ['sha256'] : []), ...(gz ? ['gzip-crc32'] : []), 'tar-structure'];
+        const verified = [...(expected !== undefined ? ['sha256'] : []), ...(format === 'tar.gz' ? ['gzip-crc32'] : format === 'tar.zst' ? ['zstd-checksum'] : []), 'tar-structure'];
         await writeFileAtomic(marker, JSON.stringify({ url, sha256, verified, bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, durationMs: Date.now() - started, completedAt: new Date().toISOString() }, null, 2) + '\n', { mode: 0o644, dirMode: 0o755 });
         log.info({ bytes: r.bytes, entries: r.stats.entries, files: r.stats.files, skipped: r.stats.skipped, sha256, verified, durationMs: Date.now() - started, syncMs, dataDir: config.dataDir }, 'snapshot restored');
         return { status: 'restored', entries: r.stats.entries, bytes: r.bytes, sha256 };

@@ -2,7 +2,7 @@
 import type { OptionDef, ConfigOf } from '../core/options.js';
 
 export const restoreSnapshotOptions = [
-  { name: 'url', type: 'url', schemes: ['http', 'https', 's3'], required: true, help: 'the archive: http(s)://... or s3://bucket/key (.tar, .tar.gz, .tgz)' },
+  { name: 'url', type: 'url', schemes: ['http', 'https', 's3'], required: true, help: 'the archive: http(s)://... or s3://bucket/key (.tar, .tar.gz, .tgz, .tar.zst, .tzst)' },
   { name: 'data-dir', type: 'string', required: true, metavar: 'DIR', help: 'directory the archive is restored into' },
   { name: 'sha256', type: 'string', metavar: 'HEX', help: 'expected sha256 of the archive as downloaded' },
   { name: 'checksums-url', type: 'url', schemes: ['http', 'https', 's3'], help: 'sha256sum-format file listing the archive (instead of --sha256)' },

@@ -8,6 +8,8 @@ import type { SignalSource } from '../core/shutdown.js';
 import { unprefixConfig } from '../core/options.js';
 import { rlpImportOptions } from '../rlp-import/options.js';
 import type { RlpImportConfig } from '../rlp-import/options.js';
+import { restoreSnapshotOptions } from '../rlp-import/restore-options.js';
+import type { RecoverySetup } from './recovery.js';
 import { join } from 'node:path';
 import { parseAliases } from './alias-spec.js';
 import { attach } from './attach.js';
@@ -43,6 +45,33 @@ function markerOf(config: StartupConfig): string | undefined {
 
 function planOf(config: StartupConfig) {
   return planClearChainData({ dataDir: config.dataDir, networkId: config.networkId, cchainId: config.cchainId, marker: markerOf(config) });
+}
+
+/** `--cchain-recovery` and its inputs; throws UsageError naming what is missing. Pure (runs in --check). */
+export function recoverySetupOf(config: StartupConfig): RecoverySetup {
+  const mode = config.cchainRecovery as RecoverySetup['mode'];
+  if (mode === 'off') return { mode, max: config.cchainRecoveryMax, windowMs: config.cchainRecoveryWindow, plan: undefined };
+  const flag = `--cchain-recovery ${mode}`;
+  if (config.attach) throw new UsageError(`${flag} cannot be used with --attach (luxd runs in another container; it cannot be stopped and started from here)`, 'E_CONFLICT');
+  if (config.cchainProbeInterval === 0) throw new UsageError(`${flag} needs the C-chain state probe (--cchain-probe-interval > 0)`, 'E_CONFLICT');
+  let plan;
+  try {
+    plan = planOf(config);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.message.replace('--clear-chain-data', flag), e.code);
+    throw e;
+  }
+  if (mode === 'reimport') {
+    if (!config.rlpBaseUrl) throw new UsageError(`${flag} needs the RLP import (--rlp-base-url, --rlp-file)`, 'E_MISSING_FLAG');
+    return { mode, max: config.cchainRecoveryMax, windowMs: config.cchainRecoveryWindow, plan };
+  }
+  const snap = unprefixConfig(config, 'snapshot-', restoreSnapshotOptions);
+  if (!snap.url) throw new UsageError(`${flag} needs --snapshot-url (an archive made by snapshot-create)`, 'E_MISSING_FLAG');
+  const name = snap.url.startsWith('s3://') ? snap.url : new URL(snap.url).pathname;
+  if (!/\.(tar|tar\.gz|tgz|tar\.zst|tzst)$/.test(name)) throw new UsageError(`invalid value for --snapshot-url: ${JSON.stringify(snap.url)}, expected a .tar, .tar.gz, .tgz, .tar.zst or .tzst archive`, 'E_BAD_OPTION');
+  if (snap.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(snap.sha256)) throw new UsageError(`invalid value for --snapshot-sha256: ${JSON.stringify(snap.sha256)}, expected 64 hex digits`, 'E_BAD_OPTION');
+  const { dataDir: _d, marker: _m, ...snapshot } = snap;
+  return { mode, max: config.cchainRecoveryMax, windowMs: config.cchainRecoveryWindow, plan, snapshot };
 }
 
 /**
@@ -114,6 +143,7 @@ export const startupCommand = defineCommand({
       if (!config.rlpFile) throw new UsageError('--rlp-base-url needs --rlp-file (or LUXOPS_RLP_FILE)', 'E_MISSING_FLAG');
     }
     planNetwork(config, rest.slice(1), env);
+    recoverySetupOf(config);
   },
   describe({ config: c, rest }, env) {
     const config = c as unknown as StartupConfig;
@@ -123,6 +153,7 @@ export const startupCommand = defineCommand({
       aliases: parseAliases(config.alias),
       ...(config.clearChainData ? { clearChainData: planOf(config) } : {}),
       import: config.rlpBaseUrl ? 'after aliases, in-process' : 'off',
+      cchainRecovery: (({ mode, max, windowMs, plan }) => ({ mode, max, windowMs, ...(plan ? { chainDir: plan.chainDir, marker: plan.marker ?? null } : {}) }))(recoverySetupOf(config)),
     };
   },
   async run({ config: c, rest, env, deps, log }) {
@@ -163,7 +194,9 @@ export const startupCommand = defineCommand({
       rlp,
       state,
       log,
+      cchainProbeIntervalMs: config.cchainProbeInterval,
     };
+    const recovery = recoverySetupOf(config);
     // what follows luxd's start (the spawn, or at once with --attach); a taken status port then
     // stops luxd and exits 1
     const afterStart = async () => {
@@ -175,9 +208,10 @@ export const startupCommand = defineCommand({
     try {
       if (config.attach) {
         await afterStart();
-        return await attach({ signals: deps.signals, log, lifecycle });
+        // no child here: a corrupt C-chain is reported (and why nothing is done), never repaired
+        return await attach({ signals: deps.signals, log, lifecycle: { ...lifecycle, onCorrupt: (v) => void import('./recovery.js').then((r) => r.beginRecovery(recovery, v.reason, { state, log, now })) } });
       }
-      return await supervise({ command, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned: afterStart });
+      return await supervise({ command, env, signals: deps.signals, graceMs: config.gracePeriod, killProcessGroup: config.killProcessGroup, log, lifecycle, onSpawned: afterStart, recovery, now });
     } finally {
       flushNetworkLines(); // when luxd could not be started
       state.phase = 'exited';

@@ -9,6 +9,8 @@ import { errorMessage } from '../core/errors.js';
 import { formatDuration } from '../core/units.js';
 import type { RlpImportConfig } from '../rlp-import/options.js';
 import { applyAliases } from './aliases.js';
+import { startCChainMonitor } from './cchain-monitor.js';
+import type { ProbeVerdict } from './cchain-probe.js';
 import { runRlpTask } from './rlp-task.js';
 import type { SupervisorState } from './state.js';
 
@@ -28,6 +30,16 @@ export interface LifecycleOptions {
   readonly signal: AbortSignal;
   /** backoff between aliasChain retries (tests shorten it) */
   readonly aliasBackoffMs?: number;
+  /** C-chain state probe period once post-start is done (0 = no probe) */
+  readonly cchainProbeIntervalMs?: number;
+  /** pause before the probe that confirms a corrupt answer (default min(interval, 5 s)) */
+  readonly cchainConfirmDelayMs?: number;
+  /** a confirmed corrupt C-chain state (the recovery's trigger) */
+  readonly onCorrupt?: (v: Extract<ProbeVerdict, { state: 'corrupt' }>) => void;
+  /** the C-chain answered state reads; `afterPostStart` once the post-start tasks of this run are done */
+  readonly onOk?: (v: Extract<ProbeVerdict, { state: 'ok' }>, afterPostStart: boolean) => void;
+  /** the lifecycle's steps (a recovery shows them as its own) */
+  readonly onStep?: (step: 'waiting-health' | 'applying-aliases' | 'importing' | 'verifying-state') => void;
 }
 
 /** A post-start failure that --strict turns into a stop. */
@@ -56,12 +68,14 @@ export function runLifecycle(opts: LifecycleOptions): Promise<StrictFailure> {
 
   const postStart = async (): Promise<void> => {
     state.phase = 'post-start';
+    if (state.aliases.length > 0) opts.onStep?.('applying-aliases');
     const failed = await aliases();
     state.counters.aliasFailures += failed;
     if (failed > 0) fail(`${failed} alias(es) failed`);
     if (opts.rlp && state.import) {
       const rlp: RlpImportConfig = { ...opts.rlp, apiPrefix: opts.rlp.apiPrefix === 'auto' && prefix ? prefix : opts.rlp.apiPrefix };
       state.import.state = 'running';
+      opts.onStep?.('importing');
       try {
         const out = await runRlpTask(rlp, {
           log: log.child({ task: 'rlp-import' }),
@@ -80,10 +94,34 @@ export function runLifecycle(opts: LifecycleOptions): Promise<StrictFailure> {
       }
     }
     tasksDone = true;
+    // a node that restarted on a corrupt state must not look ready for the moment before the probe
+    if (cchain) state.cchainCheckPending = true;
     state.postStartDone = true;
-    if (state.phase === 'post-start') state.phase = 'running';
+    if (state.basePhase === 'post-start') state.phase = 'running';
     log.info({ ready: state.readiness().ready }, 'post-start tasks finished');
+    if (cchain) {
+      opts.onStep?.('verifying-state');
+      cchain.wake();
+    }
   };
+
+  // the C-chain state probe: once post-start is done, and while the C check fails (a chain that
+  // failed to be created never turns healthy)
+  const probeEvery = opts.cchainProbeIntervalMs ?? 0;
+  const cchain = probeEvery > 0
+    ? startCChainMonitor({
+        apiUrl: opts.apiUrl,
+        prefix: () => prefix ?? state.apiPrefix,
+        intervalMs: probeEvery,
+        ...(opts.cchainConfirmDelayMs !== undefined ? { confirmDelayMs: opts.cchainConfirmDelayMs } : {}),
+        state,
+        log,
+        signal,
+        due: () => (tasksDone && state.health.healthy) || state.health.failing.includes('C'),
+        onCorrupt: (v) => opts.onCorrupt?.(v),
+        onOk: (v) => opts.onOk?.(v, tasksDone),
+      })
+    : undefined;
 
   // post-start work runs one piece at a time, beside the health monitor
   const enqueue = (task: () => Promise<void>) => {
@@ -107,6 +145,7 @@ export function runLifecycle(opts: LifecycleOptions): Promise<StrictFailure> {
 
   const monitor = async (): Promise<never> => {
     state.phase = 'waiting-health';
+    opts.onStep?.('waiting-health');
     const w = await waitHealthy({
       apiUrl: opts.apiUrl,
       apiPrefix: opts.apiPrefix,
@@ -148,5 +187,5 @@ export function runLifecycle(opts: LifecycleOptions): Promise<StrictFailure> {
     }
   };
 
-  return Promise.race([monitor(), strictFailed]);
+  return Promise.race([monitor(), strictFailed, ...(cchain ? [cchain.done] : [])]);
 }

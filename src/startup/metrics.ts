@@ -20,6 +20,17 @@ export function renderMetrics(state: SupervisorState, proc?: ProcessSource): str
   out.counter('luxops_startup_health_polls_total', 'luxd health polls.', state.counters.healthPolls);
   out.counter('luxops_startup_health_poll_failures_total', 'luxd health polls that were not healthy.', state.counters.healthFailures);
   out.counter('luxops_startup_alias_failures_total', 'admin.aliasChain calls that failed permanently or ran out of retries.', state.counters.aliasFailures);
+  const c = state.cchain;
+  out.gauge('luxops_startup_cchain_corrupt', '1 while the C-chain state probe finds the state unreadable (luxd answers "missing trie node" and the like).', c.state === 'corrupt' ? 1 : 0);
+  out.counter('luxops_startup_cchain_corruptions_total', 'Confirmed detections of an unreadable C-chain state.', state.counters.cchainCorruptions);
+  out.gauge('luxops_startup_cchain_recovering', '1 while an automatic C-chain recovery runs.', c.recovery ? 1 : 0);
+  out.counter('luxops_startup_cchain_recoveries_total', 'Automatic C-chain recoveries by outcome (refused = over the bound or not allowed).', [
+    { labels: { outcome: 'started' }, value: state.counters.recoveriesStarted },
+    { labels: { outcome: 'recovered' }, value: state.counters.recoveriesRecovered },
+    { labels: { outcome: 'failed' }, value: state.counters.recoveriesFailed },
+    { labels: { outcome: 'refused' }, value: state.counters.recoveriesRefused },
+  ]);
+  if (c.height !== undefined) out.gauge('luxops_startup_cchain_height', 'C-chain height at the last state probe.', c.height);
   const imp = state.import;
   if (imp) {
     out.counter('luxops_startup_import_failures_total', 'In-process RLP imports that failed (download, checksum, validation, import, timeout).', state.counters.importFailures);

@@ -4,6 +4,7 @@
 import { prefixOptions } from '../core/options.js';
 import type { OptionDef, ConfigOf } from '../core/options.js';
 import { rlpImportOptions } from '../rlp-import/options.js';
+import { restoreSnapshotOptions } from '../rlp-import/restore-options.js';
 
 /** The supervisor's own flags (without the rlp group). */
 export const startupOwnOptions = [
@@ -30,13 +31,20 @@ export const startupOwnOptions = [
   { name: 'kube-service-account-dir', type: 'string', metavar: 'DIR', default: '/var/run/secrets/kubernetes.io/serviceaccount', help: 'where token, ca.crt and namespace are mounted (the token is re-read for every request)' },
   { name: 'bootstrap-nodes', type: 'list', metavar: 'ID@HOST:PORT', help: "luxd's peers by pod ordinal (entry i = pod i; {ordinal} in HOST is i); luxd gets --bootstrap-ips/--bootstrap-ids of all but this pod's own entry (ordinal from HOSTNAME)" },
   { name: 'bootstrap-nodes-file', type: 'string', metavar: 'PATH', help: 'the same table from a file, one ID@HOST:PORT per line (# comments)' },
+  { name: 'cchain-probe-interval', type: 'duration', default: '60s', min: 0, help: 'read the C-chain state (eth_blockNumber + eth_getBalance at latest, and luxd\'s C health check) this often once post-start is done; 0 = never' },
+  { name: 'cchain-recovery', type: 'enum', choices: ['off', 'reimport', 'restore'], default: 'off', help: 'when the C-chain state is corrupt: off = report only; reimport = stop luxd, clear the C-chain data and the import marker, start luxd, import again (--rlp-*); restore = stop luxd, restore --snapshot-url into a staging dir, swap its C-chain dir in, start luxd' },
+  { name: 'cchain-recovery-max', type: 'int', default: '2', min: 0, max: 100, help: 'at most this many automatic recoveries per --cchain-recovery-window (counted in <data-dir>/.luxops-cchain-recovery.json, so restarts do not reset it)' },
+  { name: 'cchain-recovery-window', type: 'duration', default: '24h', min: 1000, help: 'the window --cchain-recovery-max counts in' },
 ] as const satisfies readonly OptionDef[];
 
 /** The rlp-import table under `rlp-`. */
 export const startupRlpOptions = prefixOptions(rlpImportOptions, 'rlp-', 'rlp-import');
 
+/** restore-snapshot's table under `snapshot-`, for `--cchain-recovery restore` (the data dir and marker are startup's). */
+export const startupSnapshotOptions = prefixOptions(restoreSnapshotOptions.filter((d) => d.name !== 'data-dir' && d.name !== 'marker'), 'snapshot-', 'restore-snapshot');
+
 /** The full table `startup` parses. */
-export const startupOptions = [...startupOwnOptions, ...startupRlpOptions] as const;
+export const startupOptions = [...startupOwnOptions, ...startupRlpOptions, ...startupSnapshotOptions] as const;
 
 /** The typed config of startup's own flags; the rlp group is read back with `unprefixConfig`. */
 export type StartupConfig = ConfigOf<typeof startupOwnOptions> & Readonly<Record<string, unknown>>;

@@ -43,7 +43,7 @@ test('help is wrapped to the terminal width, 80 columns when stdout is not a ter
 test('startup --help folds the --rlp-* flags (one per rlp-import flag) into one row; --help-all lists them', async () => {
   const h = await run(startupCommand, ['--help']);
   assert.equal(h.code, 0);
-  assert.equal(h.out.match(/--rlp-/g)?.length, 2, 'the --rlp-* row names the prefix twice');
+  assert.equal(h.out.match(/^ {2}--rlp-/gm)?.length, 1, 'one --rlp-* row');
   const n = rlpImportOptions.length;
   assert.ok(h.out.replace(/\s+/g, ' ').includes(` --rlp-* every 'luxops rlp-import' flag as --rlp-<flag> (${n} flags, env LUXOPS_RLP_IMPORT_<FLAG>); 'luxops rlp-import --help' explains them, --help-all lists them here `), h.out);
   assert.match(h.out, /--help-all/);

@@ -15,6 +15,7 @@ export const OPT_IN: Record<string, Record<string, Record<string, string>>> = {
   'deploy/components/monitoring': {},
   'deploy/components/monitoring-luxd': {},
   'deploy/components/attach-sidecar': {},
+  'deploy/components/cchain-recovery': {},
 };
 /** Listed after any component that adds containers (see its kustomization). */
 const PINNED = 'deploy/components/pinned-images';

@@ -73,7 +73,7 @@ export interface Running {
 }
 
 /** Start `startup [flags] -- node fake-luxd.mjs [fakeArgs]` in-process with a fresh port and record file. */
-export async function startSupervisor(flags: readonly string[], fakeArgs: readonly string[] = [], deps: Partial<Deps> = {}, env: Record<string, string> = {}): Promise<Running> {
+export async function startSupervisor(flags: readonly string[], fakeArgs: readonly string[] = [], deps: Partial<Deps> = {}, env: Record<string, string | undefined> = {}): Promise<Running> {
   const port = await freePort();
   const record = join(tempDir(), 'record.json');
   const d = captureDeps(deps);
@@ -88,9 +88,11 @@ export async function startSupervisor(flags: readonly string[], fakeArgs: readon
   // a test that fails mid-way must not leave luxd running: SIGKILL its group at the end
   after(async () => {
     const rec = readRecord(record);
-    const pid = (d.logs().find((l) => String(l.msg).startsWith('started '))?.pid as number | undefined) ?? rec?.pid;
-    // the group, even when luxd itself is gone: a member may have outlived it
-    if (pid) {
+    // every luxd this supervisor started (a C-chain recovery starts it again)
+    const pids = new Set([...d.logs().filter((l) => String(l.msg).startsWith('started ')).map((l) => l.pid as number), rec?.pid]);
+    for (const pid of pids) {
+      // the group, even when luxd itself is gone: a member may have outlived it
+      if (!pid) continue;
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {

@@ -4,7 +4,10 @@
 //   the luxd binary -> test/fixtures/fake-luxd.mjs (speaks luxd's HTTP API),
 //   the Kubernetes API server -> test/fixtures/fake-kube-api.mjs (TLS, openssl-made CA, the rendered Role's RBAC).
 // The pod is mainnet's with components/public-ip-loadbalancer: its public IP comes from its own
-// LoadBalancer Service through the API, and its bootstrap peers are the table without itself.
+// LoadBalancer Service through the API, and its bootstrap peers are the table without itself; and
+// with components/cchain-recovery: after the first stop, kubelet restarts the luxd container, the
+// C-chain state is unreadable (luxd v1.23's pathdb incident after a large import), and the
+// supervisor recovers it by itself (stop, clear, restart, re-import) until the pod is ready again.
 // Container paths are mapped into a temp "pod filesystem"; commands, args and env are exactly the
 // rendered manifest's (kubelet's env + $(VAR) expansion), except the endpoints and ports a laptop needs.
 import { test, after } from 'node:test';
@@ -43,10 +46,13 @@ async function getStatus(url: string): Promise<{ status: number; body: any }> {
   }
 }
 
-test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers, then the supervised luxd, then SIGTERM', { timeout: 180_000 }, async (t) => {
+// mainnet's C-chain blockchain ID: what the overlay gives the recovery component (and the fake's C)
+const C_ID = '2ZKbwERx36B5WrYesQGAeTV4NTo4dx6j8pJp2PG8Gj8AqdCnJM';
+
+test('pod rehearsal (mainnet overlay + public-ip-loadbalancer + cchain-recovery): init containers, the supervised luxd, SIGTERM, a restart that finds the C-chain corrupt and recovers it', { timeout: 240_000 }, async (t) => {
   const { dir: pod, cleanup } = tempDir('luxops-pod-');
   after(cleanup);
-  const objs: Obj[] = renderWith('mainnet', ['deploy/components/public-ip-loadbalancer'], {});
+  const objs: Obj[] = renderWith('mainnet', ['deploy/components/public-ip-loadbalancer', 'deploy/components/cchain-recovery'], {}, { 'luxd-network': { LUXOPS_STARTUP_CCHAIN_ID: C_ID } });
   const sts = get(objs, 'StatefulSet', 'luxd');
   const containers = podContainers(sts);
   assert.deepEqual(containers.map((c) => c.name), ['install', 'key-downloader', 'signer-downloader', 'luxd']);
@@ -192,6 +198,14 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
   env.FAKE_LUXD_HEALTHY_AFTER_MS = '400';
   env.FAKE_LUXD_CHAINS = aliasIds.join(',');
   env.FAKE_LUXD_IMPORT_RATE = '100000';
+  // luxd's chain data survives the container restart (the /data volume), and a restart on data that
+  // an import filled turns the C-chain state unreadable, as luxd v1.23's pathdb did
+  env.FAKE_LUXD_PERSIST_CHAIN = 'true';
+  env.FAKE_LUXD_CORRUPT = 'after-restart';
+  // the component probes every 60 s; a laptop cannot wait that long
+  assert.equal(env.LUXOPS_STARTUP_CCHAIN_PROBE_INTERVAL, '60s');
+  assert.equal(env.LUXOPS_STARTUP_CCHAIN_RECOVERY, 'reimport');
+  env.LUXOPS_STARTUP_CCHAIN_PROBE_INTERVAL = '300ms';
   // kubelet gives every container the API server's address; the mount's path is the laptop's
   env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
   env.KUBERNETES_SERVICE_PORT = String(kubeApi.port);
@@ -205,6 +219,12 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // a failed test must not leave the (fake) luxd behind: it holds the supervisor's stderr pipe open
+    try {
+      process.kill(-JSON.parse(readFileSync(recordPath, 'utf8')).pid, 'SIGKILL');
+    } catch {
+      /* no record, or already gone */
+    }
   });
 
   // kubelet's view: the manifest's own probe paths, on the status port (the only one they use)
@@ -281,4 +301,47 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer): init containers,
   assert.ok(tookMs < graceS * 1000, `stopped within the grace period (${tookMs} ms)`);
   const final = JSON.parse(readFileSync(recordPath, 'utf8'));
   assert.ok(final.signals.some((s: { signal: string }) => s.signal === 'SIGTERM'), 'luxd received the SIGTERM');
+
+  // --- kubelet restarts the luxd container: same pod filesystem, same command and env ----------------
+  const chainDir = join(mounts['/data']!, 'chainData', 'network-1', C_ID);
+  assert.ok(existsSync(join(chainDir, 'fake-chain.json')), 'the first run left chain data behind');
+  const again = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr2 = '';
+  again.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr2 += d));
+  again.stdout!.resume();
+  const exited2 = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => again.on('exit', (code, signal) => resolve({ code, signal })));
+  t.after(() => {
+    if (again.exitCode === null && again.signalCode === null) again.kill('SIGKILL');
+  });
+  // kubelet's readiness view while it happens: never ready between the detection and the recovery's end
+  let sawRecovering = false;
+  let recovered: any;
+  for (let i = 0; i < 480 && again.exitCode === null && !recovered; i++) {
+    const st = (await getStatus(`${statusUrl}/status`)).body;
+    const rz = (await getStatus(`${statusUrl}${probePath('readinessProbe')}`)).status;
+    if (st?.cchain?.recovery) {
+      sawRecovering = true;
+      assert.equal(rz, 503, `ready during the recovery (step ${st.cchain.recovery.step})`);
+    }
+    if (rz === 200 && st?.cchain?.lastRecovery) recovered = st;
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(recovered, `the pod never turned ready after a recovery\n${stderr2.slice(-3000)}`);
+  assert.ok(sawRecovering, 'kubelet saw the pod not ready while it recovered');
+  assert.equal(recovered.phase, 'running');
+  assert.equal(recovered.cchain.lastRecovery.outcome, 'recovered');
+  assert.equal(recovered.cchain.height, BLOCKS);
+  assert.equal((await getStatus(`${statusUrl}${probePath('livenessProbe')}`)).status, 200);
+  const lines2 = stderr2.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  assert.equal(lines2.filter((l) => l.code === 'E_CCHAIN_CORRUPT').length, 1, 'one error line for the detection');
+  const steps = [...new Set(lines2.filter((l) => typeof l.step === 'string').map((l) => l.step))];
+  assert.deepEqual(steps, ['luxd-stopped', 'clearing-chain-data', 'starting-luxd', 'waiting-health', 'applying-aliases', 'importing', 'verifying-state']);
+  // the import ran again into the cleared chain, verified against the published list; counted once
+  const rec2 = JSON.parse(readFileSync(recordPath, 'utf8'));
+  assert.equal(rec2.height, BLOCKS);
+  assert.equal(JSON.parse(readFileSync(env.LUXOPS_RLP_IMPORT_MARKER!, 'utf8')).sha256, sha256hex(chain));
+  const ledger = JSON.parse(readFileSync(join(mounts['/data']!, '.luxops-cchain-recovery.json'), 'utf8'));
+  assert.deepEqual(ledger.recoveries.map((r: { outcome: string }) => r.outcome), ['recovered']);
+  again.kill('SIGTERM');
+  assert.deepEqual(await exited2, { code: 0, signal: null }, stderr2.slice(-2000));
 });

@@ -37,12 +37,14 @@ export function renderOverlay(net: Network): Obj[] {
  * Render an overlay plus extra components and generated ConfigMaps, through a throwaway
  * kustomization in a temp dir (kustomize only takes relative paths).
  */
-export function renderWith(net: Network, components: string[], configMaps: Record<string, Record<string, string>>): Obj[] {
+/** The overlay plus `components`; `configMaps` are new generators, `merge` merges into the overlay's own (as an overlay's `behavior: merge`). */
+export function renderWith(net: Network, components: string[], configMaps: Record<string, Record<string, string>>, merge: Record<string, Record<string, string>> = {}): Obj[] {
   const dir = mkdtempSync(join(tmpdir(), 'luxops-kustomize-'));
   try {
     const rel = (p: string) => relative(dir, join(ROOT, p));
-    const gens = Object.entries(configMaps).map(([name, data]) =>
-      [`  - name: ${name}`, '    literals:', ...Object.entries(data).map(([k, v]) => `      - ${JSON.stringify(`${k}=${v}`)}`)].join('\n'));
+    const gen = (name: string, data: Record<string, string>, merging: boolean) =>
+      [`  - name: ${name}`, ...(merging ? ['    behavior: merge'] : []), '    literals:', ...Object.entries(data).map(([k, v]) => `      - ${JSON.stringify(`${k}=${v}`)}`)].join('\n');
+    const gens = [...Object.entries(configMaps).map(([n, d]) => gen(n, d, false)), ...Object.entries(merge).map(([n, d]) => gen(n, d, true))];
     writeFileSync(join(dir, 'kustomization.yaml'), [
       // the overlay's namespace, so generated names are rewritten in the overlay's objects too
       `namespace: lux-${net}`,

@@ -68,7 +68,7 @@ const common = {
 // so a process parses only the code it runs. Shared code is duplicated per chunk; error classes match
 // by name across copies (src/core/errors.ts), and a chunk's only interface is what it exports.
 // (restore-job: startup's C-chain recovery loads it only for a restore; s3-sink: snapshot-create's AWS SDK only for s3://)
-const EMBED_TARGETS = new Set(['src/rlp-import/import-job.ts', 'src/rlp-import/s3-source.ts', 'src/rlp-import/restore-job.ts', 'src/snapshot/s3-sink.ts']);
+const EMBED_TARGETS = new Set(['src/rlp-import/import-job.ts', 'src/objects/s3-source.ts', 'src/snapshot/restore-job.ts', 'src/snapshot/s3-sink.ts']);
 const chunkCache = new Map();
 /** chunk path -> its brotli bytes (a chunk imported from several places is compressed once) */
 const brotliCache = new Map();

@@ -153,12 +153,12 @@ console.log(`  speedup baseline/luxops: ${(baseT.wall / luxT.wall).toFixed(2)}x 
 const luxTnv = luxops(url, ['--no-validate']);
 console.log(`  validation overhead at this rate: ${pct(luxT.wall, luxTnv.wall)} (${luxT.wall.toFixed(2)}s vs ${luxTnv.wall.toFixed(2)}s with --no-validate)`);
 // Why the bulk path does not use undici: the same parts to /dev/null, concurrency 4, through undici's
-// request() body vs luxops' reused-buffer reader (src/rlp-import/raw-get.ts); CPU and RSS of each.
+// request() body vs luxops' reused-buffer reader (src/objects/raw-get.ts); CPU and RSS of each.
 url = await startServer(0);
 const reader = (mode) => {
   const code = `
     import { request, Agent } from 'undici';
-    import { rawGet } from './src/rlp-import/raw-get.ts';
+    import { rawGet } from './src/objects/raw-get.ts';
     const parts = ${JSON.stringify(PARTS)}; let next = 0; let total = 0;
     const agent = new Agent();
     const c0 = process.cpuUsage(); const t0 = Date.now();

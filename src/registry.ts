@@ -17,7 +17,7 @@ export const commands: readonly Command[] = [
   ),
   lazyCommand(
     { name: 'restore-snapshot', summary: 'Stream a .tar/.tar.gz/.tar.zst snapshot into the data dir (resumable, parallel ranges, safe extraction, sha256, marker)' },
-    () => import('./rlp-import/restore-command.js').then((m) => m.restoreSnapshotCommand),
+    () => import('./snapshot/restore-command.js').then((m) => m.restoreSnapshotCommand),
   ),
   lazyCommand(
     { name: 'snapshot-create', summary: 'Stream a .tar.gz/.tar.zst of a stopped node\'s data dir to S3 or an HTTP PUT, with <name>.sha256 (what restore-snapshot restores)' },

@@ -4,8 +4,10 @@
 import type { DestinationStream, Logger } from 'pino';
 import { loadPino } from './pino-lazy.cjs';
 import { PrettySink } from './pretty-log.js';
+import type { LogSink } from './pretty-log.js';
 
 export type { Logger } from 'pino';
+export type { LogSink };
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -18,10 +20,6 @@ export const REDACT_PATHS: string[] = [
   'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie',
   'config.key', 'config.faucetKey',
 ];
-
-export interface LogSink {
-  write(chunk: string): unknown;
-}
 
 /**
  * Create the command logger: `component` is stamped on every line. `format` 'pretty' writes human

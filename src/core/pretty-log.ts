@@ -2,8 +2,12 @@
 // progress events (src/core/progress.ts) into one live line that updates in place while the other
 // lines scroll above it. `auto` (the default) picks this only when stderr is a terminal, so pods,
 // pipes and log collectors keep getting JSON.
-import type { LogSink } from './log.js';
 import { formatProgress, progressOf } from './progress.js';
+
+/** Where log lines go (stderr, or a test's capture); defined here, not in log.ts, which imports this file. */
+export interface LogSink {
+  write(chunk: string): unknown;
+}
 
 /** Fields every line has; the rest are shown as key=value after the message. */
 const BASE = new Set(['level', 'time', 'component', 'msg', 'pid', 'hostname']);

@@ -1,42 +1,14 @@
-// Expected sha256 digests from --sha256 and/or a sha256sum-format --checksums-url, matched to the
-// parts and the whole file by object name, and compared after the download.
+// Expected sha256 digests from --sha256 and/or a sha256sum-format --checksums-url (parsed by
+// src/objects/checksums.ts), matched to the parts and the whole file by object name, and compared
+// after the download.
 import { LuxopsError } from '../core/errors.js';
-import type { ObjectSource } from './object-source.js';
 import type { PartPlan } from './plan-parts.js';
-
-/** `hex  name` / `hex *name` lines -> name (basename) -> lower-case hex. */
-export function parseSha256Sums(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/.exec(line);
-    if (!m) continue;
-    const name = m[2]!.replace(/^\.\//, '');
-    out.set(name.slice(name.lastIndexOf('/') + 1), m[1]!.toLowerCase());
-  }
-  return out;
-}
 
 export interface Expected {
   /** whole file */
   readonly whole: string | undefined;
   /** part index -> hex */
   readonly parts: ReadonlyMap<number, string>;
-}
-
-/** Read the whole checksums object (small) through the same source as the parts. */
-export async function fetchChecksums(source: ObjectSource, name: string, signal: AbortSignal): Promise<string> {
-  const res = await source.get(name, 0, signal);
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of res.body) {
-    n += c.length;
-    if (n > 4 << 20) {
-      res.body.destroy?.();
-      throw new LuxopsError('E_CHECKSUMS_TOO_LARGE', `${source.describe(name)} is larger than 4 MiB; is --checksums-url a sha256sum file?`);
-    }
-    chunks.push(Buffer.from(c));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Combine --sha256 and the checksums file into what the download must match. */

@@ -5,18 +5,11 @@ import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { LuxopsError, errorMessage, isAbortError } from '../core/errors.js';
-import { isTransient } from '../core/retry.js';
-import type { ObjectSource, BodyInfo } from './object-source.js';
+import type { ObjectSource, BodyInfo } from '../objects/types.js';
+import { LengthMismatchError, ShiftedRangeError, retryable } from '../objects/body-errors.js';
 import { resetPart } from './resume-state.js';
 import type { PartProgress } from './resume-state.js';
 import { PartWriter } from './part-writer.js';
-
-/** The body did not have the length the server (or HEAD) announced. */
-export class LengthMismatchError extends LuxopsError {
-  constructor(url: string, got: number, expected: number) {
-    super('E_LENGTH_MISMATCH', `${url}: received ${got} bytes, expected ${expected}`, { details: { url, bytes: got, expected } });
-  }
-}
 
 export interface FetchPartOptions {
   readonly source: ObjectSource;
@@ -35,13 +28,6 @@ export interface FetchPartOptions {
    * for a write, the slice and its file offset (valid only during the call)
    */
   readonly onBytes: (delta: number, slice?: Uint8Array, at?: number) => void;
-}
-
-/** A 206 that starts after the byte asked for: its body cannot be placed without a hole. */
-export class ShiftedRangeError extends LuxopsError {
-  constructor(url: string, asked: number, got: number) {
-    super('E_BAD_RANGE', `${url}: asked for bytes from ${asked}, the server answered from ${got}`, { details: { url, asked, got } });
-  }
 }
 
 /** One GET from `progress.done` to the end of the part. */
@@ -96,15 +82,6 @@ async function attempt(o: FetchPartOptions): Promise<void> {
   if (p.size !== undefined && from + got !== p.size) throw new LengthMismatchError(url, from + got, p.size);
   p.size = from + got;
   p.complete = true;
-}
-
-/** Failures a download retries (resuming where it stopped): network, 5xx/429, length and range lies. */
-export function retryable(e: unknown): boolean {
-  if (e instanceof LengthMismatchError || e instanceof ShiftedRangeError) return true;
-  if (isTransient(e)) return true;
-  // undici/SDK body errors (socket closed mid-body) arrive unwrapped from the body iterator
-  const code = (e as { code?: string })?.code;
-  return (typeof code === 'string' && /^(UND_ERR_|ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)/.test(code)) || (e as Error)?.name === 'SocketError';
 }
 
 /** Fetch the rest of a part with bounded, backed-off retries. */

@@ -2,7 +2,7 @@
 // --parts / --part-name-template (or `auto` probing), sizes from HEAD, offsets from the sizes.
 import { LuxopsError } from '../core/errors.js';
 import { withRetry } from '../core/retry.js';
-import type { ObjectSource } from './object-source.js';
+import type { ObjectSource } from '../objects/types.js';
 
 /** One object of the export and its place in the output. */
 export interface PartPlan {

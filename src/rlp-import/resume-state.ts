@@ -42,18 +42,6 @@ export interface LoadedState {
   readonly distrustedBytes: number;
 }
 
-export const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
-
-/** The running kernel's boot id, or undefined where there is none (then every save syncs first). */
-export async function readBootId(path = BOOT_ID_PATH): Promise<string | undefined> {
-  try {
-    const id = (await readFile(path, 'utf8')).trim();
-    return id === '' ? undefined : id;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Forget a part's bytes (restarted download, checksum mismatch): written and synced go together. */
 export function resetPart(p: PartProgress): void {
   p.done = 0;

@@ -8,7 +8,7 @@ import { LuxopsError } from '../core/errors.js';
 import { createCompressor, defaultLevel, formatOfName } from './compress.js';
 import type { ArchiveFormat } from './compress.js';
 import { checkLive, describeHolders } from './live-check.js';
-import { createSink } from './sink.js';
+import { createSink } from './create-sink.js';
 import { packEntries, selectEntries } from './tar-source.js';
 import type { SnapshotCreateConfig } from './create-options.js';
 

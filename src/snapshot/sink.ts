@@ -1,6 +1,7 @@
 // Where snapshot-create writes: an S3 object (multipart through the AWS SDK's upload helper) or an
 // HTTP PUT. Both take the archive as one stream of unknown length and then publish the small
-// `<name>.sha256` next to it, only after the archive itself is complete.
+// `<name>.sha256` next to it, only after the archive itself is complete. The implementations import
+// this file; create-sink.ts picks one (so neither imports a module that imports it back).
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 
@@ -32,20 +33,8 @@ export interface SinkOptions {
   readonly log: Logger;
 }
 
-/** A URL for logs: no user:password, query values replaced. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '';
-      u.password = '';
-    }
-    for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, 'REDACTED');
-    return u.toString();
-  } catch {
-    return '[unparseable URL]';
-  }
-}
+/** A URL for logs (core's one redaction: no userinfo, query values masked). */
+export { redactUrl } from '../core/redact-url.js';
 
 /** `<to>.sha256`: the checksum object next to the archive (the query string stays on the URL). */
 export function checksumUrlOf(to: string): string {
@@ -53,10 +42,4 @@ export function checksumUrlOf(to: string): string {
   const u = new URL(to);
   u.pathname += '.sha256';
   return u.toString();
-}
-
-/** The sink for `--to` (the S3 one is loaded only for s3:// targets: it pulls in the AWS SDK). */
-export async function createSink(to: string, o: SinkOptions): Promise<SnapshotSink> {
-  if (to.startsWith('s3://')) return (await import('./s3-sink.js')).createS3Sink(to, o);
-  return (await import('./http-sink.js')).createHttpSink(to, o);
 }

@@ -8,7 +8,7 @@ import type { SignalSource } from '../core/shutdown.js';
 import { unprefixConfig } from '../core/options.js';
 import { rlpImportOptions } from '../rlp-import/options.js';
 import type { RlpImportConfig } from '../rlp-import/options.js';
-import { restoreSnapshotOptions } from '../rlp-import/restore-options.js';
+import { restoreSnapshotOptions } from '../snapshot/restore-options.js';
 import type { RecoverySetup } from './recovery.js';
 import { join } from 'node:path';
 import { parseAliases } from './alias-spec.js';

@@ -4,7 +4,7 @@
 import { prefixOptions } from '../core/options.js';
 import type { OptionDef, ConfigOf } from '../core/options.js';
 import { rlpImportOptions } from '../rlp-import/options.js';
-import { restoreSnapshotOptions } from '../rlp-import/restore-options.js';
+import { restoreSnapshotOptions } from '../snapshot/restore-options.js';
 
 /** The supervisor's own flags (without the rlp group). */
 export const startupOwnOptions = [

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { LuxopsError, errorMessage } from '../core/errors.js';
 import { formatDuration } from '../core/units.js';
-import type { RestoreSnapshotConfig } from '../rlp-import/restore-options.js';
+import type { RestoreSnapshotConfig } from '../snapshot/restore-options.js';
 import { clearChainData } from './clear-chain-data.js';
 import type { ClearPlan } from './clear-chain-data.js';
 import { loadRecoveryState, recordRecoveryEnd, recordRecoveryStart, recoveryBudget, recoveryStatePath } from './recovery-state.js';
@@ -138,7 +138,7 @@ export async function recoverData(setup: RecoverySetup, active: ActiveRecovery, 
   await mkdir(staging, { mode: 0o700 });
   try {
     step(state, log, 'restoring-snapshot', { url: snap.url, staging });
-    const { runRestoreSnapshot } = await import('../rlp-import/restore-job.js');
+    const { runRestoreSnapshot } = await import('../snapshot/restore-job.js');
     const r = await runRestoreSnapshot({ ...snap, dataDir: staging, marker: join(staging, '.restore-snapshot.done') } as RestoreSnapshotConfig, { log: log.child({ task: 'restore-snapshot' }), signal: o.signal, env: o.env });
     if (state.cchain.recovery) state.cchain.recovery.progress = { bytes: r.bytes ?? null, entries: r.entries ?? null, sha256: r.sha256 ?? null };
     const rel = relative(dataDir, plan.chainDir);

@@ -128,7 +128,7 @@ test('single executable: utility chunks load from their build-time V8 code cache
     timeoutMs: 30_000,
   });
   assert.equal(rlp.code, 1);
-  assert.deepEqual(JSON.parse(rlp.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:rlp-import/command.cjs': 'code-cache', 'luxops:rlp-import/s3-source.cjs': 'code-cache' });
+  assert.deepEqual(JSON.parse(rlp.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:rlp-import/command.cjs': 'code-cache', 'luxops:objects/s3-source.cjs': 'code-cache' });
 });
 
 /** A node on PATH older than the bundles accept (Debian's Node 20 on the dev machine), if any. */

@@ -13,7 +13,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderWith, get, podContainers, containerEnv, containerArgv } from './render.js';
 import type { Container, Obj } from './render.js';
@@ -219,11 +219,15 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer + cchain-recovery)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    // a failed test must not leave the (fake) luxd behind: it holds the supervisor's stderr pipe open
-    try {
-      process.kill(-JSON.parse(readFileSync(recordPath, 'utf8')).pid, 'SIGKILL');
-    } catch {
-      /* no record, or already gone */
+    // a failed test must not leave a (fake) luxd behind: it holds the supervisor's stderr pipe open.
+    // Every one this pod started listens on its HTTP port (a recovery starts a second one).
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (cmd.includes(FAKE_LUXD) && cmd.includes(`--http-port=${httpPort}\0`)) process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone, or not ours to read */
+      }
     }
   });
 
@@ -317,8 +321,9 @@ test('pod rehearsal (mainnet overlay + public-ip-loadbalancer + cchain-recovery)
   let sawRecovering = false;
   let recovered: any;
   for (let i = 0; i < 480 && again.exitCode === null && !recovered; i++) {
-    const st = (await getStatus(`${statusUrl}/status`)).body;
+    // readiness first: a recovery still shown afterwards was already under way when it answered
     const rz = (await getStatus(`${statusUrl}${probePath('readinessProbe')}`)).status;
+    const st = (await getStatus(`${statusUrl}/status`)).body;
     if (st?.cchain?.recovery) {
       sawRecovering = true;
       assert.equal(rz, 503, `ready during the recovery (step ${st.cchain.recovery.step})`);

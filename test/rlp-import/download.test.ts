@@ -6,7 +6,7 @@ import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { fetchPart } from '../../src/rlp-import/fetch-part.js';
-import { createHttpSource } from '../../src/rlp-import/http-source.js';
+import { createHttpSource } from '../../src/objects/http-source.js';
 import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureDeps } from '../helpers/deps.js';

@@ -1,4 +1,4 @@
-// Part downloads over HTTPS: the bulk reader (src/rlp-import/raw-get.ts) speaks TLS itself, so this
+// Part downloads over HTTPS: the bulk reader (src/objects/raw-get.ts) speaks TLS itself, so this
 // runs both built executables against the fault server in HTTPS mode, with a certificate made here
 // by openssl and trusted through NODE_EXTRA_CA_CERTS (as an operator with a private CA would).
 import { test, before, after } from 'node:test';

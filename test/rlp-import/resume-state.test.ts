@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadState, readBootId, BOOT_ID_PATH, freshState, saveState } from '../../src/rlp-import/resume-state.js';
+import { loadState, freshState, saveState } from '../../src/rlp-import/resume-state.js';
+import { readBootId, BOOT_ID_PATH } from '../../src/core/boot-id.js';
 import type { PartPlan } from '../../src/rlp-import/plan-parts.js';
 import { tempDir } from './helpers.js';
 

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { S3Client, GetObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import tar from 'tar-stream';
 import { snapshotCreateCommand } from '../../src/snapshot/create-command.js';
-import { restoreSnapshotCommand } from '../../src/rlp-import/restore-command.js';
+import { restoreSnapshotCommand } from '../../src/snapshot/restore-command.js';
 import { packEntries, selectEntries } from '../../src/snapshot/tar-source.js';
 import { checkLive, devString, parseProcLocks } from '../../src/snapshot/live-check.js';
 import { runMain, errorLine, startS3, S3_ENV, tempDir } from '../rlp-import/helpers.js';

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync, readFileSync, readdirSync, lstatSync, readlin
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import tar from 'tar-stream';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../rlp-import/helpers.js';
 
 export type Entry = [tar.Header | { name: string; type?: tar.Header['type']; mode?: number; linkname?: string; size?: number }, (string | Buffer)?];
 

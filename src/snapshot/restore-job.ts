@@ -11,15 +11,15 @@ import { LuxopsError, errorMessage } from '../core/errors.js';
 import { ensureDir, writeFileAtomic, fsyncDir } from '../core/files.js';
 import { withRetry } from '../core/retry.js';
 import { HttpStatusError } from '../core/http-errors.js';
-import { sourceFor, splitObjectUrl } from './object-source.js';
-import type { ObjectSource, RemoteObject } from './object-source.js';
-import { fetchChecksums, parseSha256Sums } from './checksums.js';
+import { sourceFor, splitObjectUrl } from '../objects/object-source.js';
+import type { ObjectSource, RemoteObject } from '../objects/types.js';
+import { fetchChecksums, parseSha256Sums } from '../objects/checksums.js';
 import { redactUrl } from '../core/redact-url.js';
 import { STAGING_PREFIX, createStaging, removeStaleStaging, moveInto, fsyncAll } from './restore-staging.js';
 import { RestartFromZero } from './ordered-fetch.js';
 import { restoreAttempt, RestoreProgress } from './restore-attempt.js';
 import type { AttemptResult } from './restore-attempt.js';
-import { formatOfName } from '../snapshot/compress.js';
+import { formatOfName } from './compress.js';
 import type { RestoreSnapshotConfig } from './restore-options.js';
 
 export interface RestoreResult {

@@ -5,7 +5,7 @@
 import { S3Client, HeadObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { HttpNetworkError, HttpStatusError } from '../core/http.js';
 import { parseS3Url } from './s3-url.js';
-import type { ObjectSource, RemoteBody, RemoteObject, SourceOptions, GetOptions } from './object-source.js';
+import type { ObjectSource, RemoteBody, RemoteObject, SourceOptions, GetOptions } from './types.js';
 import type { Readable } from 'node:stream';
 import { parseContentRange } from './content-range.js';
 import { watchStalls, DEFAULT_STALL_MS } from './stall-watch.js';

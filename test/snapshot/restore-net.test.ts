@@ -10,11 +10,11 @@ import { spawn } from 'node:child_process';
 import { readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { restoreSnapshotCommand } from '../../src/rlp-import/restore-command.js';
-import { sha256hex } from './rlp-fixture.js';
+import { restoreSnapshotCommand } from '../../src/snapshot/restore-command.js';
+import { sha256hex } from '../rlp-import/rlp-fixture.js';
 import { dataDirArchive, tree } from './archive-fixture.js';
-import { startFaultServer, tempDir, runMain, errorLine, startS3, S3_ENV } from './helpers.js';
-import type { FaultServer, Faults, ServedRequest } from './helpers.js';
+import { startFaultServer, tempDir, runMain, errorLine, startS3, S3_ENV } from '../rlp-import/helpers.js';
+import type { FaultServer, Faults, ServedRequest } from '../rlp-import/helpers.js';
 import { freePort } from '../helpers/free-port.js';
 import { captureDeps } from '../helpers/deps.js';
 

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { TarReader, TarFormatError } from '../../src/rlp-import/tar-reader.js';
-import type { TarHeader } from '../../src/rlp-import/tar-reader.js';
+import { TarReader, TarFormatError } from '../../src/snapshot/tar-reader.js';
+import type { TarHeader } from '../../src/snapshot/tar-reader.js';
 import { pack, ustarHeader } from './archive-fixture.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../rlp-import/helpers.js';
 
 /** Read `archive` pushed in pieces of `cut` bytes: entries with their bodies. */
 function read(archive: Buffer, cut = archive.length): Array<TarHeader & { body: string }> {

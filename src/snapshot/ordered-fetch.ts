@@ -13,8 +13,8 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { LuxopsError, errorMessage, isAbortError } from '../core/errors.js';
 import { SIGNAL_MAX_LISTENERS } from '../core/shutdown.js';
-import type { ObjectSource, RemoteObject, BodyInfo } from './object-source.js';
-import { LengthMismatchError, ShiftedRangeError, retryable } from './fetch-part.js';
+import type { ObjectSource, RemoteObject, BodyInfo } from '../objects/types.js';
+import { LengthMismatchError, ShiftedRangeError, retryable } from '../objects/body-errors.js';
 import { BlockPool, RangeBuffer } from './range-buffer.js';
 
 /** The run cannot continue from where it is; it has to start over from byte 0. */

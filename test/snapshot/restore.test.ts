@@ -7,15 +7,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, readlinkSync, symlinkSync, chmodSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { restoreSnapshotCommand } from '../../src/rlp-import/restore-command.js';
-import { entryPath, checkSymlinkTarget, resolveInside } from '../../src/rlp-import/tar-extract.js';
+import { restoreSnapshotCommand } from '../../src/snapshot/restore-command.js';
+import { entryPath, checkSymlinkTarget, resolveInside } from '../../src/snapshot/tar-extract.js';
 import { redactUrl } from '../../src/core/redact-url.js';
-import { splitObjectUrl } from '../../src/rlp-import/object-source.js';
-import { sha256hex } from './rlp-fixture.js';
+import { splitObjectUrl } from '../../src/objects/object-source.js';
+import { sha256hex } from '../rlp-import/rlp-fixture.js';
 import { pack, tree, ustarHeader } from './archive-fixture.js';
 import type { Entry } from './archive-fixture.js';
-import { startFaultServer, tempDir, runMain, errorLine, startS3, S3_ENV } from './helpers.js';
-import type { FaultServer } from './helpers.js';
+import { startFaultServer, tempDir, runMain, errorLine, startS3, S3_ENV } from '../rlp-import/helpers.js';
+import type { FaultServer } from '../rlp-import/helpers.js';
 
 /** Build an archive with the system tar from a directory prepared by `prep(dir)`. */
 function systemTar(name: string, prep: (dir: string) => string[], flags: string[] = []): Buffer {

@@ -5,14 +5,14 @@
 // Progress lines for the whole restore are kept here too (start line, then every few seconds).
 import type { Logger } from 'pino';
 import { LuxopsError } from '../core/errors.js';
-import type { ObjectSource, RemoteObject } from './object-source.js';
+import type { ObjectSource, RemoteObject } from '../objects/types.js';
 import { fetchOrdered } from './ordered-fetch.js';
 import { ArchiveSink, ArchiveReadError } from './archive-sink.js';
 import { Extractor } from './tar-extract.js';
 import type { ExtractStats } from './tar-extract.js';
 import { TarFormatError } from './tar-reader.js';
 import { BackgroundSync } from './restore-staging.js';
-import type { ArchiveFormat } from '../snapshot/compress.js';
+import type { ArchiveFormat } from './compress.js';
 
 /** Logs bytes, totalBytes, rateBps, etaS and entries every `intervalMs` while a restore runs. */
 export class RestoreProgress {

@@ -3,7 +3,7 @@ import { defineCommand } from '../core/command.js';
 import { UsageError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
 import { restoreSnapshotOptions } from './restore-options.js';
-import { formatOfName, hasZstd, zstdUnavailable } from '../snapshot/compress.js';
+import { formatOfName, hasZstd, zstdUnavailable } from './compress.js';
 import { runRestoreSnapshot, restoreMarkerPath } from './restore-job.js';
 import { redactUrl } from '../core/redact-url.js';
 

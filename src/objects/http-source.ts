@@ -6,7 +6,7 @@
 // crashed restore-snapshot on servers that close the connection: nodejs/undici#5360.)
 import { HttpStatusError } from '../core/http-errors.js';
 import { LuxopsError } from '../core/errors.js';
-import type { ObjectSource, RemoteObject, RemoteBody, BodyInfo, GetOptions } from './object-source.js';
+import type { ObjectSource, RemoteObject, RemoteBody, BodyInfo, GetOptions } from './types.js';
 import { rawGet } from './raw-get.js';
 import type { RawSink, RawFlow } from './raw-get.js';
 import { FramingError } from './chunked-decoder.js';

@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, rename, rm, lstat, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { readBootId } from './resume-state.js';
+import { readBootId } from '../core/boot-id.js';
 
 export const STAGING_PREFIX = '.restore-snapshot.tmp-';
 // this version's names, and the names earlier versions used (mkdtemp's 6 characters only)

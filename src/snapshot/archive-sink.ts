@@ -5,8 +5,8 @@
 // which measured 4-5x less CPU per GiB for gzip (one thread-pool round trip per output chunk).
 import { createHash } from 'node:crypto';
 import type { Transform } from 'node:stream';
-import { createDecompressor } from '../snapshot/compress.js';
-import type { ArchiveFormat } from '../snapshot/compress.js';
+import { createDecompressor } from './compress.js';
+import type { ArchiveFormat } from './compress.js';
 import { TarReader } from './tar-reader.js';
 import { youngGc } from './young-gc.js';
 import type { TarHandler } from './tar-reader.js';

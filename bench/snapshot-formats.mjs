@@ -155,3 +155,6 @@ for (const f of formats) {
 }
 const ratio = (k) => median(r['tar.zst'][k]) / median(r['tar.gz'][k]);
 console.log(`zstd / gzip: restore time ${ratio('restore').toFixed(2)}x, create time ${ratio('create').toFixed(2)}x, archive size ${(r['tar.zst'].size / r['tar.gz'].size).toFixed(2)}x`);
+// the store's keep-alive sockets and the served fault server would keep this process alive: the
+// exit handler above closes and removes everything
+process.exit(0);

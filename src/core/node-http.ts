@@ -12,6 +12,9 @@ export interface LightRequestOptions {
   /** the caller's abort; re-thrown as its reason, never wrapped */
   signal?: AbortSignal;
   headers?: Record<string, string>;
+  /** trust only this CA (PEM), e.g. a Kubernetes service account's ca.crt; such a request gets a
+   * connection of its own (no shared agent: its TLS settings differ from every other request's) */
+  ca?: Buffer | string;
 }
 
 /** Answer of one request. */
@@ -44,7 +47,8 @@ export function lightHttpText(method: 'GET' | 'POST', url: string, body: string 
       opts.signal?.removeEventListener('abort', onAbort);
       fn();
     };
-    const req = mod.request(u, { method, headers, agent: u.protocol === 'https:' ? agents.https : agents.http }, (res) => {
+    const agent = opts.ca !== undefined ? false : u.protocol === 'https:' ? agents.https : agents.http;
+    const req = mod.request(u, { method, headers, agent, ...(opts.ca !== undefined ? { ca: opts.ca } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {

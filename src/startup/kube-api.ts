@@ -3,18 +3,15 @@
 // https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, trusting the mounted ca.crt, bearer token
 // from the mounted token file. The token and CA are read again for every request: bound service
 // account tokens are rotated by kubelet (hourly by default) and a cached one expires under a long wait.
-// A small client on node:https instead of @kubernetes/client-node: measured in bench/RESULTS.md
+// A small client on core/node-http.ts instead of @kubernetes/client-node: measured in bench/RESULTS.md
 // (section startup, public IP), that library would more than double the supervisor's start-up cost.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HttpNetworkError } from '../core/http-errors.js';
+import { lightHttpText } from '../core/node-http.js';
 import { LuxopsError } from '../core/errors.js';
 
 /** Where the pod's service-account files are mounted (every in-cluster client's default). */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-// a Service object is a few KB; anything much larger is not one
-const MAX_BODY = 1024 * 1024;
 
 export interface InCluster {
   /** https://host:port */
@@ -50,50 +47,17 @@ export async function readMounted(path: string, what: string): Promise<Buffer> {
 }
 
 /**
- * GET /api/v1/namespaces/<ns>/services/<name>. Network failures and timeouts throw HttpNetworkError;
+ * GET /api/v1/namespaces/<ns>/services/<name>. Network failures, timeouts and answers over 1 MiB (a
+ * Service object is a few KB) throw HttpNetworkError;
  * every HTTP status is returned for the caller to classify. The token is re-read here, every call.
  */
 export async function getService(cfg: InCluster, namespace: string, name: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<KubeAnswer> {
   const token = (await readMounted(cfg.tokenPath, 'token')).toString('utf8').trim();
   const ca = await readMounted(cfg.caPath, 'CA certificate');
   const url = `${cfg.baseUrl}/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`;
-  // loaded on first use: only pods that resolve their address through the API pay for TLS
-  const https = process.getBuiltinModule('node:https');
-  return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) return reject(opts.signal.reason);
-    let settled = false;
-    let timedOut = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    // agent: false: one connection per attempt (seconds apart), nothing left open to the API server
-    const req = https.request(url, { method: 'GET', ca, agent: false, headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'luxops-startup' } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) req.destroy(new Error(`answer larger than ${MAX_BODY} bytes`));
-        else chunks.push(c);
-      });
-      res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), url })));
-      res.on('error', (e) => finish(() => reject(new HttpNetworkError('GET', url, e, timedOut))));
-    });
-    const onAbort = () => {
-      req.destroy();
-      finish(() => reject(opts.signal!.reason));
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      req.destroy(new Error('timed out'));
-    }, opts.timeoutMs);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (e) => finish(() => reject(new HttpNetworkError('GET', url, e, timedOut))));
-    req.end();
-  });
+  // agent: false (the CA option): one connection per attempt (seconds apart), nothing left open to the API server
+  const r = await lightHttpText('GET', url, undefined, { timeoutMs: opts.timeoutMs, signal: opts.signal, ca, headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'luxops-startup' } });
+  return { ...r, url };
 }
 
 /** `status.loadBalancer.ingress[0]` of a Service document, if any. */

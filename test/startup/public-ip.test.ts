@@ -170,7 +170,7 @@ test('service: a lying API server (connection dropped mid-answer, a 2 MiB answer
   const reasons = logsMatching(run.deps, 'public IP: service lux-mainnet/luxd-3:').map((l) => String(l.reason));
   assert.equal(reasons.length, 2);
   assert.match(reasons[0]!, /ECONNRESET|socket hang up/);
-  assert.match(reasons[1]!, /answer larger than 1048576 bytes/);
+  assert.match(reasons[1]!, /answer over 1048576 bytes refused/);
   assert.match(String(logsMatching(run.deps, 'gave no address')[0]?.reason), /the answer is not a Service document after 3 attempt\(s\)/);
 });
 

@@ -24,12 +24,17 @@ export function awsClientConfig(o: AwsClientOptions): Record<string, unknown> {
   };
   if (o.endpoint) cfg.endpoint = o.endpoint;
   if (o.profile) cfg.profile = o.profile;
-  const id = o.env.AWS_ACCESS_KEY_ID;
-  const secret = o.env.AWS_SECRET_ACCESS_KEY;
-  if (id && secret) {
-    cfg.credentials = { accessKeyId: id, secretAccessKey: secret, ...(o.env.AWS_SESSION_TOKEN ? { sessionToken: o.env.AWS_SESSION_TOKEN } : {}) };
-  }
+  const credentials = staticCredentials(o.env);
+  if (credentials) cfg.credentials = credentials;
   return cfg;
+}
+
+/** Static credentials from the command's env (AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY [+ AWS_SESSION_TOKEN]), else undefined: the SDK's default chain. */
+export function staticCredentials(env: Readonly<Record<string, string | undefined>>): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  const id = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  if (!id || !secret) return undefined;
+  return { accessKeyId: id, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
 }
 
 /** The facts of an SDK error we classify on. */

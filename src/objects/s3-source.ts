@@ -9,6 +9,7 @@ import type { ObjectSource, RemoteBody, RemoteObject, SourceOptions, GetOptions 
 import type { Readable } from 'node:stream';
 import { parseContentRange } from './content-range.js';
 import { watchStalls, DEFAULT_STALL_MS } from './stall-watch.js';
+import { staticCredentials } from '../core/aws-client.js';
 
 interface S3Failure {
   name?: string;
@@ -31,9 +32,7 @@ function mapError(e: unknown, method: string, url: string, signal: AbortSignal):
 export function createS3Source(baseUrl: string, opts: SourceOptions): ObjectSource {
   const { bucket, prefix } = parseS3Url(baseUrl);
   const env = opts.env;
-  const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-    ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
-    : undefined;
+  const credentials = staticCredentials(env);
   const client = new S3Client({
     region: opts.s3Region ?? env.AWS_REGION ?? 'us-east-1',
     ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, forcePathStyle: true } : {}),

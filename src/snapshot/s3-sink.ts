@@ -7,6 +7,7 @@ import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { LuxopsError, errorMessage } from '../core/errors.js';
 import type { SinkOptions, SnapshotSink } from './sink.js';
+import { staticCredentials } from '../core/aws-client.js';
 
 /** `s3://bucket/key` with a non-empty key. */
 export function parseS3Target(url: string): { bucket: string; key: string } {
@@ -30,9 +31,7 @@ function describeS3Error(e: unknown): string {
 export function createS3Sink(to: string, o: SinkOptions): SnapshotSink {
   const { bucket, key } = parseS3Target(to);
   const env = o.env;
-  const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-    ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
-    : undefined;
+  const credentials = staticCredentials(env);
   const client = new S3Client({
     region: o.s3Region ?? env.AWS_REGION ?? 'us-east-1',
     ...(o.s3Endpoint ? { endpoint: o.s3Endpoint, forcePathStyle: true } : {}),

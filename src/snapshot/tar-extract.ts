@@ -38,11 +38,11 @@ export function checkSymlinkTarget(rel: string, target: string): void {
  * archive's own: `root` is the staging dir). Returns the resolved path, or why it cannot stay inside.
  */
 export function resolveInside(root: string, rel: string): { path: string } | { escape: string } {
-  const todo = rel.split('/');
+  const pending = rel.split('/');
   const out: string[] = [];
   let hops = 0;
-  while (todo.length > 0) {
-    const c = todo.shift()!;
+  while (pending.length > 0) {
+    const c = pending.shift()!;
     if (c === '' || c === '.') continue;
     if (c === '..') {
       if (out.length === 0) return { escape: 'resolves outside the data dir through links of the archive' };
@@ -57,7 +57,7 @@ export function resolveInside(root: string, rel: string): { path: string } | { e
     const target = readlinkSync(join(root, ...out));
     if (posix.isAbsolute(target)) return { escape: `resolves to absolute path ${JSON.stringify(target)} through links of the archive` };
     out.pop();
-    todo.unshift(...target.split('/'));
+    pending.unshift(...target.split('/'));
   }
   return { path: out.join('/') };
 }

@@ -63,6 +63,30 @@ const common = {
   banner: { js: '#!/usr/bin/env node' },
 };
 
+// pino without its transports: luxops logs synchronously to fd 2 (pino.destination) and never
+// starts a transport, whose worker-thread machinery (node:worker_threads, node:module's createRequire,
+// thread-stream, real-require) and sonic-boom's node:assert cost the long-lived supervisor ~3 MB of
+// resident memory on Node 24 just by being loaded. No luxops code runs in a worker thread, so pino's
+// one other use of worker_threads, `isMainThread`, is always true here. Asking for a transport fails
+// loudly (see test/core/log.test.ts), never silently.
+const PINO_SHIMS = {
+  transport: "module.exports = function transport() { throw new Error('pino transports are not bundled in luxops (logs go to fd 2 synchronously)'); };",
+  worker_threads: 'module.exports = { isMainThread: true };',
+  assert: "module.exports = function assert(ok, message) { if (!ok) throw new Error(message); };",
+};
+const slimPino = {
+  name: 'luxops-slim-pino',
+  setup(b) {
+    const inPkg = (importer, pkg) => importer.includes(`/node_modules/${pkg}/`);
+    b.onResolve({ filter: /^(\.\/(lib\/)?transport|(node:)?worker_threads|(node:)?assert)$/ }, (args) => {
+      const kind = args.path.endsWith('transport') ? 'transport' : args.path.replace('node:', '');
+      if (kind === 'assert' ? inPkg(args.importer, 'sonic-boom') : inPkg(args.importer, 'pino')) return { path: kind, namespace: 'luxops-pino-shim' };
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'luxops-pino-shim' }, (args) => ({ contents: PINO_SHIMS[args.path], loader: 'js' }));
+  },
+};
+
 // Heavy modules that other code imports dynamically; with every registry entry they become embedded
 // chunks (src/core/embedded-chunk.ts): bundled on their own and stored as a string inside a function,
 // so a process parses only the code it runs. Shared code is duplicated per chunk; error classes match
@@ -95,7 +119,7 @@ function embedChunks(mode = 'string') {
       b.onLoad({ filter: /.*/, namespace: 'luxops-chunk' }, async (args) => {
         const key = `${mode}:${args.path}`;
         if (!chunkCache.has(key)) {
-          chunkCache.set(key, build({ ...common, banner: undefined, entryPoints: [args.path], write: false, plugins: [embedChunks(mode)] }).then((r) => r.outputFiles[0].text));
+          chunkCache.set(key, build({ ...common, banner: undefined, entryPoints: [args.path], write: false, plugins: [slimPino, embedChunks(mode)] }).then((r) => r.outputFiles[0].text));
         }
         const code = await chunkCache.get(key);
         const name = `luxops:${relative(join(root, 'src'), args.path).replace(/\.ts$/, '.cjs')}`;
@@ -134,7 +158,7 @@ async function bundles() {
   mkdirSync(join(dist, 'bin'), { recursive: true });
   const built = [];
   if (only === undefined || only === 'luxops.cjs') {
-    await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(dist, 'luxops.cjs'), plugins: [embedChunks()] });
+    await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(dist, 'luxops.cjs'), plugins: [slimPino, embedChunks()] });
     chmodSync(join(dist, 'luxops.cjs'), 0o755);
     built.push('luxops.cjs');
   }
@@ -149,7 +173,7 @@ async function bundles() {
         loader: 'ts',
       },
       outfile: join(dist, 'bin', `${name}.cjs`),
-      plugins: [embedChunks()],
+      plugins: [slimPino, embedChunks()],
     });
     chmodSync(join(dist, 'bin', `${name}.cjs`), 0o755);
     built.push(`bin/${name}.cjs`);
@@ -186,7 +210,7 @@ async function sea(targets) {
   // keeps main's path as given, and stack traces show it: a relative name (the blob is made in
   // `work`) reads `luxops.cjs:9:124` instead of this build's temp path, and keeps builds reproducible.
   const main = join(work, 'luxops.cjs');
-  await build({ ...common, banner: undefined, entryPoints: [join(root, 'src/cli.ts')], outfile: main, plugins: [embedChunks('sea')] });
+  await build({ ...common, banner: undefined, entryPoints: [join(root, 'src/cli.ts')], outfile: main, plugins: [slimPino, embedChunks('sea')] });
   const chunks = {};
   for (const [name, code] of seaAssets) {
     const file = join(work, `asset-${Object.keys(chunks).length}.cjs`);
@@ -204,7 +228,7 @@ async function sea(targets) {
     const caches = run ? chunkCodeCaches(run, dir, chunks) : {};
     const config = join(work, `sea-config-${arch}.json`);
     const blob = join(dir, 'sea-prep.blob');
-    writeFileSync(config, JSON.stringify({ main: relative(work, main), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: run !== undefined, assets: { ...chunks, ...caches } }));
+    writeFileSync(config, JSON.stringify({ main: relative(work, main), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, ...(process.env.XX_EXECARGV ? { execArgv: process.env.XX_EXECARGV.split(' ') } : {}), useCodeCache: run !== undefined, assets: { ...chunks, ...caches } }));
     // The blob is made by the Node that will run it (its code cache); without one, by this machine's
     // pinned Node of the same version (a blob without code cache is the same on every CPU)
     const maker = run ?? [await pinnedNode(hostArch())];
@@ -268,7 +292,7 @@ for (const { name, file, out } of ${JSON.stringify(list)}) {
   writeFileSync(out, script.createCachedData());
 }
 `);
-  quiet(run[0], [...run.slice(1), gen]);
+  quiet(run[0], [...run.slice(1), ...(process.env.XX_EXECARGV ? process.env.XX_EXECARGV.split(' ') : []), gen]);
   return Object.fromEntries(list.map(({ name, out }) => [name + CODE_CACHE_SUFFIX, out]));
 }
 

@@ -84,8 +84,9 @@ export function runEntry(commands: readonly Command[], fixed?: string): void {
   dispatch({ invokedAs, args, env: process.env, commands, version: VERSION, fixed, makeDeps }).then(
     (code) => {
       process.exitCode = code;
-      // how the embedded chunks were compiled (the build's tests check the SEA's code caches are used)
-      if (process.env.LUXOPS_DEBUG_CHUNKS === '1') process.stderr.write(JSON.stringify({ level: 'debug', chunks: chunkLoads() }) + '\n');
+      // how the embedded chunks were compiled and which Node builtins the process loaded (the build's
+      // tests check the SEA's code caches are used and that the supervisor stays off node:tls & co.)
+      if (process.env.LUXOPS_DEBUG_CHUNKS === '1') process.stderr.write(JSON.stringify({ level: 'debug', chunks: chunkLoads(), builtins: loadedBuiltins() }) + '\n');
       // servers and timers are closed by the commands; exit explicitly so a stray handle cannot hang a pod
       setImmediate(() => process.exit(code));
     },
@@ -106,4 +107,10 @@ function crashOnPurpose(how: string | undefined): void {
   else setImmediate(() => {
     throw err;
   });
+}
+
+/** Public Node builtins loaded so far (`internal/*` left out), from process.moduleLoadList. */
+function loadedBuiltins(): string[] {
+  const list = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList ?? [];
+  return list.flatMap((m) => (m.startsWith('NativeModule ') && !m.startsWith('NativeModule internal/') ? [m.slice('NativeModule '.length)] : []));
 }

@@ -3,7 +3,7 @@
 // plus its llhttp wasm; the supervisor sits next to luxd in every pod for its whole life, so it
 // uses this instead. Same shapes and errors as core/http.ts: `httpText` and `createJsonRpcClient`.
 import http from 'node:http';
-import https from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import { HttpNetworkError, ResponseTooLargeError } from './http-errors.js';
 import { jsonRpcCall } from './jsonrpc.js';
 
@@ -29,14 +29,19 @@ const MAX_BODY = 1024 * 1024;
 // One keep-alive agent per scheme: a health poll every second must not open a new socket each time.
 // Idle sockets are closed after 3 s, before a server's own idle timeout can race a reused socket.
 const AGENT_OPTS = { keepAlive: true, maxSockets: 4, timeout: 3000 };
-const agents = { http: new http.Agent(AGENT_OPTS), https: new https.Agent(AGENT_OPTS) };
+const httpAgent = new http.Agent(AGENT_OPTS);
+let httpsAgent: HttpsAgent | undefined;
+// node:https is loaded on the first https:// request only: it brings node:tls and OpenSSL's
+// initialisation (~6 MB resident on Node 24), which the supervisor's loopback http:// calls never need
+const httpsModule = () => process.getBuiltinModule('node:https');
 
 /** Send one request; network failures and timeouts become HttpNetworkError. */
 export function lightHttpText(method: 'GET' | 'POST', url: string, body: string | undefined, opts: LightRequestOptions = {}): Promise<LightResponse> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(opts.signal.reason);
     const u = new URL(url);
-    const mod = u.protocol === 'https:' ? https : http;
+    const tls = u.protocol === 'https:';
+    const mod = tls ? httpsModule() : http;
     const headers: Record<string, string> = { ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}), ...opts.headers };
     let timedOut = false;
     let settled = false;
@@ -47,7 +52,7 @@ export function lightHttpText(method: 'GET' | 'POST', url: string, body: string 
       opts.signal?.removeEventListener('abort', onAbort);
       fn();
     };
-    const agent = opts.ca !== undefined ? false : u.protocol === 'https:' ? agents.https : agents.http;
+    const agent = opts.ca !== undefined ? false : tls ? (httpsAgent ??= new (httpsModule().Agent)(AGENT_OPTS)) : httpAgent;
     const req = mod.request(u, { method, headers, agent, ...(opts.ca !== undefined ? { ca: opts.ca } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

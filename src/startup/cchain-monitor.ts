@@ -10,6 +10,7 @@ import type { ApiPrefix } from '../core/luxd-health.js';
 import { probeCChain } from './cchain-probe.js';
 import type { ProbeVerdict } from './cchain-probe.js';
 import type { SupervisorState } from './state.js';
+import { isoUtc } from '../core/utc-time.js';
 
 export interface CChainMonitorOptions {
   readonly apiUrl: string;
@@ -70,7 +71,7 @@ export function startCChainMonitor(o: CChainMonitorOptions): CChainMonitor {
   };
 
   const record = (v: ProbeVerdict) => {
-    st.cchain.checkedAt = new Date(now()).toISOString();
+    st.cchain.checkedAt = isoUtc(now());
     // any answer ends the wait after post-start (an inconclusive one is health's business)
     st.cchainCheckPending = false;
     if (v.state === 'ok') {
@@ -89,7 +90,7 @@ export function startCChainMonitor(o: CChainMonitorOptions): CChainMonitor {
       if (st.cchain.state !== 'corrupt') {
         st.cchain.state = 'corrupt';
         st.cchain.reason = v.reason;
-        st.cchain.since = new Date(now()).toISOString();
+        st.cchain.since = isoUtc(now());
         st.counters.cchainCorruptions++;
         o.log.error({ code: 'E_CCHAIN_CORRUPT', reason: v.reason, source: v.source, height: v.height ?? null }, `C-chain state is corrupt: luxd answered ${v.source} with "${v.reason}"; not ready until state reads work again`);
       } else {

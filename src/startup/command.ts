@@ -78,6 +78,7 @@ export function recoverySetupOf(config: StartupConfig): RecoverySetup {
  * The supervisor idles between health polls (1-10 s apart): V8's optimizing tiers (TurboFan, Maglev)
  * never pay off there, and the single executable's code pages they touch stayed resident, ~6 MB of
  * the supervisor's 60 MB budget (bench/RESULTS.md). Ignition and Sparkplug still run everything.
+ * Set at run time, once the steady state's builtins are loaded (see afterStart), not at start-up.
  * Not when the RLP import runs in-process: its download and block scan are hot loops.
  */
 function baselineTiersOnly(): void {
@@ -202,8 +203,11 @@ export const startupCommand = defineCommand({
     const afterStart = async () => {
       flushNetworkLines();
       if (deps.pid === 1) log.warn({ pid: 1 }, 'running as PID 1: re-parented grandchildren are not reaped; set shareProcessNamespace: true on the pod (or run under tini)');
-      if (!rlp) baselineTiersOnly();
       if (config.statusListen) await (server = startStatusServer(config.statusListen, state, log));
+      // after the status server: a V8 flag change makes V8 reject Node's built-in code cache for
+      // every builtin loaded later (their flag hash no longer matches), and the server's listen
+      // loads the last ones the steady state needs (node:cluster, node:dns)
+      if (!rlp) baselineTiersOnly();
     };
     try {
       if (config.attach) {

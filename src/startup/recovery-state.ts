@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/files.js';
+import { isoUtc } from '../core/utc-time.js';
 
 /** `<data-dir>/.luxops-cchain-recovery.json`. */
 export const RECOVERY_STATE_FILE = '.luxops-cchain-recovery.json';
@@ -83,7 +84,7 @@ export function recoveryBudget(doc: RecoveryStateDoc, nowMs: number, max: number
   if (used < max) return { used, max, windowMs, allowed: true };
   // the (used - max + 1)-th oldest must leave before one more fits
   const leaving = inWindow[used - max];
-  return { used, max, windowMs, allowed: false, ...(leaving !== undefined ? { nextAllowedAt: new Date(leaving + windowMs).toISOString() } : {}) };
+  return { used, max, windowMs, allowed: false, ...(leaving !== undefined ? { nextAllowedAt: isoUtc(leaving + windowMs) } : {}) };
 }
 
 async function save(path: string, doc: RecoveryStateDoc): Promise<void> {

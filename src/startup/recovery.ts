@@ -16,6 +16,7 @@ import type { ClearPlan } from './clear-chain-data.js';
 import { loadRecoveryState, recordRecoveryEnd, recordRecoveryStart, recoveryBudget, recoveryStatePath } from './recovery-state.js';
 import type { RecoveryMode, RecoveryRecord, RecoveryStateDoc } from './recovery-state.js';
 import type { SupervisorState } from './state.js';
+import { isoUtc } from '../core/utc-time.js';
 
 export interface RecoverySetup {
   readonly mode: 'off' | RecoveryMode;
@@ -69,7 +70,7 @@ export async function beginRecovery(setup: RecoverySetup, reason: string, o: { s
   if (!budget.allowed) {
     return block(`${budget.used} of ${setup.max} automatic recoveries in the last ${formatDuration(setup.windowMs)} already ran (--cchain-recovery-max/--cchain-recovery-window)${budget.nextAllowedAt ? `; the next is allowed after ${budget.nextAllowedAt}` : ''}`);
   }
-  const record = await recordRecoveryStart(statePath, loaded.doc, { at: new Date(nowMs).toISOString(), mode: setup.mode, reason });
+  const record = await recordRecoveryStart(statePath, loaded.doc, { at: isoUtc(nowMs), mode: setup.mode, reason });
   delete state.cchain.blocked;
   state.counters.recoveriesStarted++;
   state.cchain.recovery = { mode: setup.mode, step: 'stopping-luxd', startedAt: record.at, attempt: budget.used + 1, max: setup.max };
@@ -79,7 +80,7 @@ export async function beginRecovery(setup: RecoverySetup, reason: string, o: { s
 
 /** Record how it ended, in the state file, /status and the counters (one line). */
 export async function endRecovery(active: ActiveRecovery, outcome: 'recovered' | 'failed', o: { state: SupervisorState; log: Logger; now: () => number; error?: string; height?: number }): Promise<void> {
-  const at = new Date(o.now()).toISOString();
+  const at = isoUtc(o.now());
   try {
     await recordRecoveryEnd(active.statePath, active.doc, active.record, outcome, at, o.error);
   } catch (e) {

@@ -2,6 +2,7 @@
 // One mutable object, written by the lifecycle and read by the status server, so /readyz and
 // /status can never disagree with what the logs say.
 import type { ApiPrefix, HealthResult } from '../core/luxd-health.js';
+import { isoUtc } from '../core/utc-time.js';
 
 export const PHASES = ['starting', 'waiting-health', 'post-start', 'running', 'degraded', 'recovering', 'stopping', 'exited'] as const;
 /** Upper bound of distinct luxd health check names kept for /metrics. */
@@ -118,7 +119,7 @@ export class SupervisorState {
     if (prefix !== undefined) this.apiPrefix = prefix;
     for (const name of this.checksSeenFailing.keys()) this.checksSeenFailing.set(name, false);
     for (const name of r.failing) if (this.checksSeenFailing.has(name) || this.checksSeenFailing.size < MAX_TRACKED_CHECKS) this.checksSeenFailing.set(name, true);
-    this.health = { healthy: r.healthy, checkedAt: new Date(this.now()).toISOString(), failing: r.failing, ...(r.error ? { error: r.error } : {}) };
+    this.health = { healthy: r.healthy, checkedAt: isoUtc(this.now()), failing: r.failing, ...(r.error ? { error: r.error } : {}) };
   }
 
   /** Ready = last poll healthy and every post-start task finished well; otherwise the first reason. */

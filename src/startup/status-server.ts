@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { HostPort } from '../core/options.js';
 import { LuxopsError } from '../core/errors.js';
 import { METRICS_CONTENT_TYPE } from '../core/metrics-text.js';
+import { httpDate } from '../core/utc-time.js';
 import { renderMetrics } from './metrics.js';
 import type { SupervisorState } from './state.js';
 
@@ -16,7 +17,9 @@ export interface StatusServer {
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  // the Date header from core/utc-time: Node's own (toUTCString) would load ICU into the supervisor
+  res.sendDate = false;
+  res.writeHead(status, { date: httpDate(Date.now()), 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
 }
 

@@ -228,7 +228,7 @@ async function sea(targets) {
     const caches = run ? chunkCodeCaches(run, dir, chunks) : {};
     const config = join(work, `sea-config-${arch}.json`);
     const blob = join(dir, 'sea-prep.blob');
-    writeFileSync(config, JSON.stringify({ main: relative(work, main), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, ...(process.env.XX_EXECARGV ? { execArgv: process.env.XX_EXECARGV.split(' ') } : {}), useCodeCache: run !== undefined, assets: { ...chunks, ...caches } }));
+    writeFileSync(config, JSON.stringify({ main: relative(work, main), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: run !== undefined, assets: { ...chunks, ...caches } }));
     // The blob is made by the Node that will run it (its code cache); without one, by this machine's
     // pinned Node of the same version (a blob without code cache is the same on every CPU)
     const maker = run ?? [await pinnedNode(hostArch())];
@@ -292,7 +292,7 @@ for (const { name, file, out } of ${JSON.stringify(list)}) {
   writeFileSync(out, script.createCachedData());
 }
 `);
-  quiet(run[0], [...run.slice(1), ...(process.env.XX_EXECARGV ? process.env.XX_EXECARGV.split(' ') : []), gen]);
+  quiet(run[0], [...run.slice(1), gen]);
   return Object.fromEntries(list.map(({ name, out }) => [name + CODE_CACHE_SUFFIX, out]));
 }
 

@@ -1,7 +1,9 @@
 // The process binding of the multi-call entry: the only place that reads process.argv/env, installs
 // process-wide signal handling and calls process.exit. The .cjs bundles, the per-utility bundles and
 // the single executable all start here.
+import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { KUBE_GET_COMMAND, runKubeGetHelper } from './startup/kube-helper.js';
 import { dispatch } from './core/dispatch.js';
 import type { Command, Deps } from './core/command.js';
 import { installShutdown } from './core/shutdown.js';
@@ -76,11 +78,19 @@ export function runEntry(commands: readonly Command[], fixed?: string): void {
       pid: process.pid,
       execPath: process.execPath,
       isSea,
+      selfCommand: isSea ? [process.execPath] : [process.execPath, process.argv[1] ?? ''],
       prog: 'luxops',
       commandNames: commands.map((c) => c.name),
     };
   };
   if (!fixed && args[0] === CRASH_COMMAND) return crashOnPurpose(args[1]);
+  // startup's Kubernetes API helper (startup/kube-helper.ts): accepted by every build, the
+  // per-utility bundles included, since startup starts it as [its own executable, this command]
+  if (args[0] === KUBE_GET_COMMAND) {
+    running = 'startup';
+    void runKubeGetHelper(args[1], (line) => writeSync(1, line)).then((code) => process.exit(code), (e: unknown) => crash(e, 'unhandledRejection'));
+    return;
+  }
   dispatch({ invokedAs, args, env: process.env, commands, version: VERSION, fixed, makeDeps }).then(
     (code) => {
       process.exitCode = code;

@@ -31,6 +31,9 @@ export interface Deps {
   execPath: string;
   /** true when running as the self-contained binary */
   isSea: boolean;
+  /** how to start this same program for a hidden helper command: [exe] for the single executable,
+   * [node, script] for a bundle; unset where there is no such program (tests calling main) */
+  selfCommand?: readonly string[];
   /** columns of the terminal stdout is (help is wrapped to it); undefined when it is not one (80) */
   stdoutColumns?: number;
   /** columns of the terminal stderr is (pretty logs, the live progress line); undefined when it is not one */

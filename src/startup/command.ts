@@ -22,6 +22,7 @@ import type { StatusServer } from './status-server.js';
 import { supervise } from './supervise.js';
 import { applyNetworkPlan, describePlan, planNetwork } from './network-args.js';
 import { exitCodeForSignal } from '../core/exit-codes.js';
+import { getServiceViaHelper } from './kube-helper.js';
 
 const DEFAULT_API_URL = 'http://127.0.0.1:9630';
 
@@ -174,7 +175,9 @@ export const startupCommand = defineCommand({
     };
     if (network.publicIp || network.bootstrap) {
       const stopped = await withStopSignals(deps.signals, async (signal) => {
-        command = [rest[0]!, ...(await applyNetworkPlan(rest.slice(1), { plan: network, config, env, log, signal, defer: (line) => networkLines.push(line) }))];
+        // the Service GET in a helper process when the entry says how to start one (kube-helper.ts)
+        const getService = deps.selfCommand ? getServiceViaHelper(deps.selfCommand, env) : undefined;
+        command = [rest[0]!, ...(await applyNetworkPlan(rest.slice(1), { plan: network, config, env, log, signal, defer: (line) => networkLines.push(line), getService }))];
       });
       if (stopped) {
         log.warn({ signal: stopped }, `received ${stopped} before luxd was started; exiting`);

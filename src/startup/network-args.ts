@@ -8,6 +8,7 @@ import { parsePublicIpFrom, resolveSources, sourceLabel } from './public-ip-spec
 import type { ResolvedSource } from './public-ip-spec.js';
 import { UsageError } from '../core/errors.js';
 import type { StartupConfig } from './options.js';
+import type { GetService } from './kube-helper.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -57,6 +58,8 @@ export interface ApplyNetworkOptions {
    * source needed the network (the service: source logs its waits as they happen).
    */
   readonly defer?: (line: () => void) => void;
+  /** how the service: source reads its Service (public-ip.ts PublicIpOptions.getService) */
+  readonly getService?: GetService;
 }
 
 /** luxd's args with the planned flags set; waits for the public IP when a service source needs it. */
@@ -75,6 +78,7 @@ export async function applyNetworkPlan(luxdArgs: readonly string[], o: ApplyNetw
       env: o.env,
       log: o.log,
       signal: o.signal,
+      getService: o.getService,
     });
     const set = setLuxdFlag(args, 'public-ip', r.ip);
     args = set.args;

@@ -14,6 +14,7 @@ import { LuxopsError, errorMessage } from '../core/errors.js';
 import { formatDuration } from '../core/units.js';
 import type { ResolvedSource } from './public-ip-spec.js';
 import { sourceLabel } from './public-ip-spec.js';
+import type { GetService } from './kube-helper.js';
 
 export interface PublicIpOptions {
   readonly sources: readonly ResolvedSource[];
@@ -25,6 +26,9 @@ export interface PublicIpOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** the Service GET: kube-api's getService in this process by default; the entry runs it in a
+   * helper process (kube-helper.ts) so TLS never loads into the long-lived supervisor */
+  readonly getService?: GetService;
   /** DNS for hostname ingresses (tests inject); dns.lookup by default */
   readonly lookup?: (host: string) => Promise<string[]>;
   /** network interfaces for the pod source (tests inject); os.networkInterfaces by default */
@@ -107,7 +111,7 @@ async function fromService(name: string, o: PublicIpOptions): Promise<{ ip: stri
     o.signal?.throwIfAborted();
     try {
       // 5 s per request, the chart's `curl -m 5`: 30 attempts stay within the pod's 300 s startupProbe
-      const r = await getService(cfg, namespace, name, { timeoutMs: REQUEST_TIMEOUT_MS, signal: o.signal });
+      const r = await (o.getService ?? getService)(cfg, namespace, name, { timeoutMs: REQUEST_TIMEOUT_MS, signal: o.signal });
       if (r.status === 403) throw new SourceFailed(`${what}: 403 Forbidden (${statusMessage(r.body) ?? 'no message'}); the pod's service account needs a Role allowing get on services/${name} and a RoleBinding to it`);
       if (r.status === 404) throw new SourceFailed(`${what}: 404 Not Found (${statusMessage(r.body) ?? 'no message'}); create the per-pod LoadBalancer Service or drop service: from --public-ip-from`);
       if (r.status !== 200) reason = `HTTP ${r.status}${r.status === 401 ? ' (token rejected; it is read again next attempt)' : ''}`;

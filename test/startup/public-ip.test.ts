@@ -13,6 +13,16 @@ import { startupCommand } from '../../src/startup/command.js';
 import { captureDeps } from '../helpers/deps.js';
 import { parsePublicIpFrom, resolveSources } from '../../src/startup/public-ip-spec.js';
 import { setLuxdFlag, flagValues } from '../../src/startup/luxd-argv.js';
+import { BINARIES } from '../helpers/run-bin.js';
+import type { Deps } from '../../src/core/command.js';
+
+// The service: tests run twice: the Service GET in this process (main called directly), and in the
+// helper process the built executable starts for it (startup/kube-helper.ts), which is what the entry
+// sets up in production (deps.selfCommand) so TLS never loads into the supervisor.
+const GET_MODES: Array<{ name: string; deps: Partial<Deps> }> = [
+  { name: 'in-process', deps: {} },
+  { name: 'helper process', deps: { selfCommand: [process.execPath, BINARIES.cjs] } },
+];
 
 interface FakeApi { url: string; port: number; requests: Array<{ path: string; token?: string; status: number }>; tokens: Set<string>; onRequest?: (r: unknown, n: number) => void | Promise<void>; close(): Promise<void> }
 
@@ -55,8 +65,8 @@ function kubeEnv(f: FakeApi, extra: Record<string, string> = {}): Record<string,
 }
 
 /** Run startup until luxd is up, then stop it; what luxd got as --public-ip. */
-async function runToLuxd(flags: string[], env: Record<string, string>, fakeArgs: string[] = []) {
-  const run = await startSupervisor(flags, fakeArgs, {}, env);
+async function runToLuxd(flags: string[], env: Record<string, string>, fakeArgs: string[] = [], deps: Partial<Deps> = {}) {
+  const run = await startSupervisor(flags, fakeArgs, deps, env);
   const rec = await waitFor(() => {
     const r = readRecord(run.record) as (ReturnType<typeof readRecord> & { argv: string[] }) | undefined;
     return r?.port ? r : undefined;
@@ -66,7 +76,7 @@ async function runToLuxd(flags: string[], env: Record<string, string>, fakeArgs:
   return { run, argv: rec.argv, publicIps: flagValues(rec.argv.slice(2), 'public-ip') };
 }
 
-test('service: the LB gets its IP on the 3rd poll; the rotated token is read again and sent; luxd gets --public-ip replacing its own', { timeout: 30_000 }, async () => {
+for (const mode of GET_MODES) test(`service (${mode.name}): the LB gets its IP on the 3rd poll; the rotated token is read again and sent; luxd gets --public-ip replacing its own`, { timeout: 30_000 }, async () => {
   const f = await api({ services: { 'luxd-3': { ingressAfterPolls: 3, ip: '203.0.113.7' } }, tokens: ['token-1'] });
   const sa = serviceAccount('token-1');
   // kubelet rotates the projected token after the first request: the old one is revoked at once
@@ -79,8 +89,9 @@ test('service: the LB gets its IP on the 3rd poll; the rotated token is read aga
   };
   const { run, publicIps } = await runToLuxd(
     ['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', sa, '--public-ip-interval', '50ms'],
-    kubeEnv(f, { POD_IP: '10.1.2.3' }),
+    { ...kubeEnv(f, { POD_IP: '10.1.2.3' }), ...(mode.deps.selfCommand ? { PATH: process.env.PATH ?? '' } : {}) },
     ['--public-ip=10.1.2.3'],
+    mode.deps,
   );
   assert.deepEqual(publicIps, ['203.0.113.7'], 'exactly one --public-ip, the LB address');
   assert.deepEqual(f.requests.map((r) => [r.path, r.token, r.status]), [
@@ -142,15 +153,15 @@ test('service without a fallback: every attempt used up -> exit 1 E_PUBLIC_IP, l
   assert.equal(existsSync(record), false);
 });
 
-test('service: an API server whose certificate the mounted CA did not sign is never trusted (retried as a network error)', { timeout: 30_000 }, async () => {
+for (const mode of GET_MODES) test(`service (${mode.name}): an API server whose certificate the mounted CA did not sign is never trusted (retried as a network error)`, { timeout: 30_000 }, async () => {
   const f = await api({ services: { 'luxd-3': { ip: '203.0.113.7' } }, tokens: ['t'] });
-  const { run, publicIps } = await runToLuxd(['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', serviceAccount('t', otherCa.caPath), '--public-ip-attempts', '2', '--public-ip-interval', '20ms'], kubeEnv(f, { POD_IP: '10.1.2.3' }));
+  const { run, publicIps } = await runToLuxd(['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', serviceAccount('t', otherCa.caPath), '--public-ip-attempts', '2', '--public-ip-interval', '20ms'], kubeEnv(f, { POD_IP: '10.1.2.3' }), [], mode.deps);
   assert.deepEqual(publicIps, ['10.1.2.3']);
   assert.equal(f.requests.length, 0, 'no request got past the TLS handshake');
   assert.match(String(logsMatching(run.deps, 'public IP: service lux-mainnet/luxd-3:')[0]?.reason), /SIGNATURE|CERT|certificate|verify/i);
 });
 
-test('service: a lying API server (connection dropped mid-answer, a 2 MiB answer, a non-Service 200) is retried, then the next source', { timeout: 30_000 }, async () => {
+for (const mode of GET_MODES) test(`service (${mode.name}): a lying API server (connection dropped mid-answer, a 2 MiB answer, a non-Service 200) is retried, then the next source`, { timeout: 30_000 }, async () => {
   const https = process.getBuiltinModule('node:https');
   let n = 0;
   const srv = https.createServer({ cert: readCa(ca.certPath), key: readCa(ca.keyPath) }, (req, res) => {
@@ -165,6 +176,8 @@ test('service: a lying API server (connection dropped mid-answer, a 2 MiB answer
   const { run, publicIps } = await runToLuxd(
     ['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', serviceAccount('t'), '--public-ip-attempts', '3', '--public-ip-interval', '20ms'],
     { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), HOSTNAME: 'luxd-3', POD_IP: '10.1.2.3' },
+    [],
+    mode.deps,
   );
   assert.deepEqual(publicIps, ['10.1.2.3']);
   const reasons = logsMatching(run.deps, 'public IP: service lux-mainnet/luxd-3:').map((l) => String(l.reason));
@@ -172,6 +185,32 @@ test('service: a lying API server (connection dropped mid-answer, a 2 MiB answer
   assert.match(reasons[0]!, /ECONNRESET|socket hang up/);
   assert.match(reasons[1]!, /answer over 1048576 bytes refused/);
   assert.match(String(logsMatching(run.deps, 'gave no address')[0]?.reason), /the answer is not a Service document after 3 attempt\(s\)/);
+});
+
+test('service: a helper process that dies or hangs is retried like a network error, then the next source; SIGTERM kills a hanging one', { timeout: 30_000 }, async () => {
+  const f = await api({ services: { 'luxd-3': { ip: '203.0.113.7' } }, tokens: ['t'] });
+  const dies = await runToLuxd(['--public-ip-from', 'service:luxd-{ordinal},pod', '--kube-service-account-dir', serviceAccount('t'), '--public-ip-attempts', '2', '--public-ip-interval', '20ms'], kubeEnv(f, { POD_IP: '10.1.2.3' }), [], {
+    selfCommand: [process.execPath, '-e', "process.stderr.write('boom\\n'); process.exit(3)"],
+  });
+  assert.deepEqual(dies.publicIps, ['10.1.2.3']);
+  const reasons = logsMatching(dies.run.deps, 'public IP: service lux-mainnet/luxd-3:').map((l) => String(l.reason));
+  assert.deepEqual(reasons, ['the Kubernetes API helper ended with exit 3: boom']);
+  assert.equal(f.requests.length, 0);
+  // a helper that never answers: SIGTERM ends the wait at once and kills it
+  const pidFile = join(work, `helper-${seq++}.pid`);
+  const d = captureDeps({ selfCommand: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`] });
+  const done = startupCommand.main(['--public-ip-from', 'service:luxd-{ordinal}', '--kube-service-account-dir', serviceAccount('t'), '--', process.execPath, '-e', '0'], { PATH: process.env.PATH, ...kubeEnv(f) }, d);
+  const pid = Number(await waitFor(() => (existsSync(pidFile) ? process.getBuiltinModule('node:fs').readFileSync(pidFile, 'utf8') : undefined), 'helper started'));
+  d.raise('SIGTERM');
+  assert.equal(await done, 143);
+  await waitFor(() => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, 'helper killed');
 });
 
 test('service: no token mounted, or not in a cluster: the source is skipped at once with the reason', { timeout: 30_000 }, async () => {

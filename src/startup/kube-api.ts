@@ -7,7 +7,6 @@
 // (section startup, public IP), that library would more than double the supervisor's start-up cost.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lightHttpText } from '../core/node-http.js';
 import { LuxopsError } from '../core/errors.js';
 
 /** Where the pod's service-account files are mounted (every in-cluster client's default). */
@@ -54,6 +53,9 @@ export async function readMounted(path: string, what: string): Promise<Buffer> {
 export async function getService(cfg: InCluster, namespace: string, name: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<KubeAnswer> {
   const token = (await readMounted(cfg.tokenPath, 'token')).toString('utf8').trim();
   const ca = await readMounted(cfg.caPath, 'CA certificate');
+  // loaded here: with the helper process (kube-helper.ts) the supervisor uses this module's pure
+  // parts only, and node:http waits until after luxd's spawn
+  const { lightHttpText } = await import('../core/node-http.js');
   const url = `${cfg.baseUrl}/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`;
   // agent: false (the CA option): one connection per attempt (seconds apart), nothing left open to the API server
   const r = await lightHttpText('GET', url, undefined, { timeoutMs: opts.timeoutMs, signal: opts.signal, ca, headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'luxops-startup' } });

@@ -79,6 +79,7 @@ export async function applyNetworkPlan(luxdArgs: readonly string[], o: ApplyNetw
       log: o.log,
       signal: o.signal,
       getService: o.getService,
+      defer: o.defer,
     });
     const set = setLuxdFlag(args, 'public-ip', r.ip);
     args = set.args;

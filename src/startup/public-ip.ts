@@ -29,6 +29,8 @@ export interface PublicIpOptions {
   /** the Service GET: kube-api's getService in this process by default; the entry runs it in a
    * helper process (kube-helper.ts) so TLS never loads into the long-lived supervisor */
   readonly getService?: GetService;
+  /** where lines that need not appear before luxd starts go (network-args: logged after the spawn) */
+  readonly defer?: (line: () => void) => void;
   /** DNS for hostname ingresses (tests inject); dns.lookup by default */
   readonly lookup?: (host: string) => Promise<string[]>;
   /** network interfaces for the pod source (tests inject); os.networkInterfaces by default */
@@ -105,7 +107,17 @@ async function fromService(name: string, o: PublicIpOptions): Promise<{ ip: stri
     throw new SourceFailed(`${errorMessage(e)} (is a service account token mounted into this container?)`);
   }
   const lookup = o.lookup ?? defaultLookup;
-  o.log.info({ service: name, namespace, attempts: o.attempts, intervalMs: o.intervalMs }, `public IP: reading the LoadBalancer address of ${what}`);
+  // Lines of the happy path wait for the spawn (o.defer): setting up the logger costs luxd's start
+  // ~10 ms. The first wait, or a failure, prints them at once, in order, before its own line.
+  const early: Array<() => void> = [];
+  const flushEarly = () => {
+    for (const line of early.splice(0)) line();
+  };
+  early.push(() => o.log.info({ service: name, namespace, attempts: o.attempts, intervalMs: o.intervalMs }, `public IP: reading the LoadBalancer address of ${what}`));
+  const done = <T>(v: T): T => {
+    for (const line of early.splice(0)) (o.defer ?? ((l: () => void) => l()))(line);
+    return v;
+  };
   let reason = '';
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
     o.signal?.throwIfAborted();
@@ -127,14 +139,14 @@ async function fromService(name: string, o: PublicIpOptions): Promise<{ ip: stri
           const ing = firstIngress(doc);
           if (ing?.ip !== undefined) {
             if (isIP(ing.ip) === 0) throw new SourceFailed(`${what}: ingress ip ${JSON.stringify(ing.ip.slice(0, 100))} is not an IP address`);
-            return { ip: ing.ip, attempt };
+            return done({ ip: ing.ip, attempt });
           }
           if (ing?.hostname !== undefined) {
             try {
               const ip = pickAddress(await lookup(ing.hostname));
               if (ip) {
-                o.log.info({ hostname: ing.hostname, ip }, `public IP: ingress hostname ${ing.hostname} resolves to ${ip}`);
-                return { ip, attempt };
+                early.push(() => o.log.info({ hostname: ing.hostname, ip }, `public IP: ingress hostname ${ing.hostname} resolves to ${ip}`));
+                return done({ ip, attempt });
               }
               reason = `ingress hostname ${ing.hostname} has no address yet`;
             } catch (e) {
@@ -144,9 +156,13 @@ async function fromService(name: string, o: PublicIpOptions): Promise<{ ip: stri
         }
       }
     } catch (e) {
-      if (e instanceof SourceFailed || o.signal?.aborted) throw e;
+      if (e instanceof SourceFailed || o.signal?.aborted) {
+        flushEarly();
+        throw e;
+      }
       reason = errorMessage(e);
     }
+    flushEarly();
     if (attempt < o.attempts) {
       o.log.info({ service: name, namespace, attempt, attempts: o.attempts, reason }, `public IP: ${what}: ${reason}; attempt ${attempt}/${o.attempts}, retrying in ${formatDuration(o.intervalMs)}`);
       await sleep(o.intervalMs, o.signal);

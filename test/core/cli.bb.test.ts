@@ -131,6 +131,19 @@ test('single executable: utility chunks load from their build-time V8 code cache
   assert.deepEqual(JSON.parse(rlp.stderr.trim().split('\n').at(-1)!).chunks, { 'luxops:rlp-import/command.cjs': 'code-cache', 'luxops:objects/s3-source.cjs': 'code-cache' });
 });
 
+for (const v of [...variants, { label: 'bin/startup.cjs', run: (args: string[], env: Record<string, string> = {}) => runBin(process.execPath, [join(ROOT, 'dist/bin/startup.cjs'), ...args.slice(1)], { env: { PATH: process.env.PATH ?? '', ...env } }) }]) {
+  test(`${v.label}: the supervisor's steady state loads no TLS, crypto, worker threads, assert (its 60 MB budget)`, async () => {
+    // a whole run: spawn, logger, status server, luxd exiting; the debug line lists the builtins loaded
+    const r = await v.run(['startup', '--status-listen', '127.0.0.1:0', '--api-url', 'http://127.0.0.1:9', '--health-timeout', '2s', '--', '/bin/sleep', '0.3'], { LUXOPS_DEBUG_CHUNKS: '1' });
+    assert.equal(r.code, 0, r.stderr);
+    const debug = JSON.parse(r.stderr.trim().split('\n').at(-1)!) as { builtins: string[] };
+    assert.ok(debug.builtins.includes('http') && debug.builtins.includes('child_process'), debug.builtins.join(' '));
+    // (the .cjs bundles inflate their brotli chunks with node:zlib; the single executable's are plain assets)
+    for (const heavy of ['tls', 'https', 'crypto', 'worker_threads', 'assert', 'module', 'http2', ...(v.label === 'sea' ? ['zlib'] : [])]) assert.ok(!debug.builtins.includes(heavy), `${heavy} loaded: ${debug.builtins.join(' ')}`);
+    assert.ok(r.stderr.includes('"level":"info"'), 'pino logged');
+  });
+}
+
 /** A node on PATH older than the bundles accept (Debian's Node 20 on the dev machine), if any. */
 function olderNode(): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {

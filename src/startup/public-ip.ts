@@ -110,14 +110,11 @@ async function fromService(name: string, o: PublicIpOptions): Promise<{ ip: stri
   // Lines of the happy path wait for the spawn (o.defer): setting up the logger costs luxd's start
   // ~10 ms. The first wait, or a failure, prints them at once, in order, before its own line.
   const early: Array<() => void> = [];
-  const flushEarly = () => {
-    for (const line of early.splice(0)) line();
+  const flushEarly = (via: (line: () => void) => void = (line) => line()) => {
+    for (const line of early.splice(0)) via(line);
   };
   early.push(() => o.log.info({ service: name, namespace, attempts: o.attempts, intervalMs: o.intervalMs }, `public IP: reading the LoadBalancer address of ${what}`));
-  const done = <T>(v: T): T => {
-    for (const line of early.splice(0)) (o.defer ?? ((l: () => void) => l()))(line);
-    return v;
-  };
+  const done = <T>(v: T): T => (flushEarly(o.defer), v);
   let reason = '';
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
     o.signal?.throwIfAborted();
